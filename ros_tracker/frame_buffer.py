@@ -1,0 +1,68 @@
+"""Thread-safe holders for recent frames: a stamped ring buffer and a latest-only slot."""
+
+from __future__ import annotations
+
+from collections import deque
+import threading
+from typing import Generic, TypeVar
+
+T = TypeVar('T')
+
+
+class FrameBuffer(Generic[T]):
+    """The last capacity items with their stamps (integer nanoseconds), oldest first.
+
+    Used to find the frame an init box was drawn on, which is usually a little older than the
+    newest frame by the time the box arrives.
+    """
+
+    def __init__(self, capacity: int) -> None:
+        if capacity < 1:
+            raise ValueError(f'capacity must be >= 1, got {capacity}')
+        self._items: deque[tuple[int, T]] = deque(maxlen=capacity)
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._items)
+
+    def push(self, stamp_ns: int, item: T) -> None:
+        with self._lock:
+            self._items.append((stamp_ns, item))
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+    def latest(self) -> tuple[int, T] | None:
+        with self._lock:
+            return self._items[-1] if self._items else None
+
+    def nearest(self, stamp_ns: int, tolerance_ns: int) -> tuple[int, T] | None:
+        """The item whose stamp is closest to stamp_ns, if within tolerance_ns of it."""
+        with self._lock:
+            best = min(self._items, key=lambda entry: abs(entry[0] - stamp_ns), default=None)
+        if best is None or abs(best[0] - stamp_ns) > tolerance_ns:
+            return None
+        return best
+
+
+class LatestSlot(Generic[T]):
+    """Holds only the newest item; putting one while another waits replaces (drops) it."""
+
+    def __init__(self) -> None:
+        self._item: T | None = None
+        self._lock = threading.Lock()
+
+    def put(self, item: T) -> bool:
+        """Store item; returns True when an unprocessed item was replaced."""
+        with self._lock:
+            replaced = self._item is not None
+            self._item = item
+        return replaced
+
+    def take(self) -> T | None:
+        """Remove and return the waiting item, if any."""
+        with self._lock:
+            item, self._item = self._item, None
+        return item

@@ -1,0 +1,48 @@
+"""Parameters of the OpenCV CSRT tracker."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class CsrtParams:
+    """CSRT settings (OpenCV's defaults) plus the appearance check that gives it a confidence.
+
+    Attributes:
+        padding: search area relative to the target size.
+        template_size: side of the square the search area is resized to, in pixels.
+        psr_threshold: peak-to-sidelobe ratio under which OpenCV reports the target as not found.
+        use_hog: use HOG features.
+        use_color_names: use colour-names features.
+        use_segmentation: use the colour-histogram spatial reliability map.
+        filter_lr: learning rate of the correlation filter.
+        number_of_scales: scales tried per frame.
+        scale_step: ratio between consecutive scales.
+        appearance_size: side, in pixels, of the grey patches compared with the first frame's.
+        min_confidence: appearance agreement (normalized cross-correlation of the current box
+            with the initial target, clipped to [0, 1]) under which the target counts as not
+            found even when OpenCV reports it.
+    """
+
+    padding: float = 3.0
+    template_size: float = 200.0
+    psr_threshold: float = 0.035
+    use_hog: bool = True
+    use_color_names: bool = True
+    use_segmentation: bool = True
+    filter_lr: float = 0.02
+    number_of_scales: int = 33
+    scale_step: float = 1.02
+    appearance_size: int = 32
+    min_confidence: float = 0.1
+
+    def __post_init__(self) -> None:
+        if self.padding <= 0.0 or self.template_size <= 0.0:
+            raise ValueError('padding and template_size must be positive')
+        if not 0.0 <= self.min_confidence <= 1.0:
+            raise ValueError(f'min_confidence must lie in [0, 1], got {self.min_confidence}')
+        if self.appearance_size < 4:
+            raise ValueError(f'appearance_size must be at least 4, got {self.appearance_size}')
+        if self.number_of_scales < 1 or self.scale_step <= 1.0:
+            raise ValueError('number_of_scales must be >= 1 and scale_step > 1')

@@ -1,0 +1,93 @@
+"""One place that knows every tracker: builds any of them from a name and a YAML config."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+import yaml
+
+from ros_tracker.opencv.params import CsrtParams
+from ros_tracker.opencv.tracker import CsrtTracker
+from ros_tracker.params import params_from_dict
+from ros_tracker.tracker import Tracker
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """Settings that every tracker accepts, whatever its family.
+
+    Attributes:
+        device: 'auto', 'cpu', 'cuda' or 'cuda:N'.
+        weights: path of a weights file ('' for none).
+        half: run the network in half precision where the tracker has one.
+    """
+
+    device: str = 'auto'
+    weights: str = ''
+    half: bool = False
+
+
+@dataclass(frozen=True)
+class TrackerSpec:
+    """How to build one registered tracker.
+
+    Attributes:
+        description: one line for command-line listings and launch-argument help.
+        params_type: the frozen dataclass holding the tracker's own parameters.
+        build: makes a tracker from its parameters and the common options.
+    """
+
+    description: str
+    params_type: type
+    build: Callable[[Any, BuildOptions], Tracker]
+
+
+TRACKERS: dict[str, TrackerSpec] = {
+    'csrt': TrackerSpec(
+        description='OpenCV CSRT correlation filter: CPU only, no weights',
+        params_type=CsrtParams,
+        build=lambda params, options: CsrtTracker(params),
+    ),
+}
+
+
+def tracker_names() -> list[str]:
+    """Registered tracker names, sorted."""
+    return sorted(TRACKERS)
+
+
+def spec(name: str) -> TrackerSpec:
+    """The registry entry for name, or a ValueError listing the accepted names."""
+    try:
+        return TRACKERS[name]
+    except KeyError:
+        raise ValueError(f'unknown tracker {name!r}; accepted: {tracker_names()}') from None
+
+
+def build_tracker(name: str, config: Mapping[str, Any] | None = None,
+                  options: BuildOptions = BuildOptions()) -> Tracker:
+    """Build tracker name from its parameter mapping (unknown keys raise)."""
+    entry = spec(name)
+    return entry.build(params_from_dict(entry.params_type, config or {}), options)
+
+
+def load_tracker_config(path: str | Path, name: str) -> dict[str, Any]:
+    """Read tracker name's section from a YAML file.
+
+    Accepts the node's ROS parameter file (``/**: ros__parameters: {<name>: {...}}`` or a
+    node-name key instead of ``/**``) as well as a plain ``{<name>: {...}}`` mapping, so the
+    files under config/ serve the node, the command line and the benchmarks alike.
+    """
+    with open(path, encoding='utf-8') as stream:
+        document = yaml.safe_load(stream) or {}
+    if not isinstance(document, dict):
+        raise ValueError(f'{path}: expected a mapping at the top level')
+    sections = [document]
+    sections += [value['ros__parameters'] for value in document.values()
+                 if isinstance(value, dict) and isinstance(value.get('ros__parameters'), dict)]
+    for section in reversed(sections):
+        if isinstance(section.get(name), dict):
+            return dict(section[name])
+    return {}

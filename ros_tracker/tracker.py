@@ -1,0 +1,53 @@
+"""The interface every tracker implements, whatever its family."""
+
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass
+
+import numpy as np
+
+from ros_tracker.boxes import Box
+
+
+@dataclass(frozen=True)
+class TrackResult:
+    """What a tracker says about one frame.
+
+    Attributes:
+        box: the target's box in pixels of that frame.
+        confidence: the tracker's confidence in [0, 1].
+        found: False when the tracker itself believes the target is not in the frame.
+    """
+
+    box: Box
+    confidence: float
+    found: bool
+
+
+class Tracker(abc.ABC):
+    """A single-object tracker over BGR frames (numpy uint8 arrays of shape [H, W, 3])."""
+
+    #: The device the tracker computes on ('cpu', 'cuda:0', ...).
+    device: str = 'cpu'
+
+    @abc.abstractmethod
+    def initialize(self, frame: np.ndarray, box: Box) -> None:
+        """Start following the object inside box on frame, forgetting any previous target."""
+
+    @abc.abstractmethod
+    def track(self, frame: np.ndarray) -> TrackResult:
+        """Locate the target on the next frame."""
+
+
+def warm_up(tracker: Tracker, width: int = 640, height: int = 480, steps: int = 3) -> None:
+    """Run one initialization and a few tracking steps on a synthetic textured frame.
+
+    Lazy allocations, kernel selection and caches happen here instead of on the user's first
+    init box, which is why the node calls this at start-up.
+    """
+    rng = np.random.default_rng(0)
+    frame = rng.integers(0, 256, size=(height, width, 3), dtype=np.uint8)
+    tracker.initialize(frame, Box(width / 4.0, height / 4.0, width / 4.0, height / 4.0))
+    for _ in range(steps):
+        tracker.track(frame)
