@@ -1,0 +1,49 @@
+"""The ``ros-tracker`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ros_tracker.registry import TRACKERS, tracker_names
+from ros_tracker.ros.demo import DEMO_VIDEO
+
+
+def _trackers(args: argparse.Namespace) -> int:
+    for name in tracker_names():
+        print(f'{name:14s} {TRACKERS[name].description}')
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from ros_tracker.ros.demo import run_demo  # the only subcommand that needs ROS
+    return run_demo(args.tracker, args.video, args.output, args.rate, args.device, args.weights,
+                    args.init_box, args.init_frame)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog='ros-tracker', description=__doc__)
+    commands = parser.add_subparsers(dest='command', required=True)
+    commands.add_parser('trackers', help='list the registered trackers').set_defaults(run=_trackers)
+    demo = commands.add_parser(
+        'demo', help='track a video through the ROS 2 node and record the result')
+    demo.add_argument('--tracker', default='csrt', choices=tracker_names())
+    demo.add_argument('--video', default=DEMO_VIDEO, help='video file (default: %(default)s)')
+    demo.add_argument('--output', default='demo_output', help='folder for tracking.avi and boxes.csv')
+    demo.add_argument('--rate', type=float, default=24.0, help='camera rate in Hz')
+    demo.add_argument('--device', default='', help="'auto', 'cpu', 'cuda' or 'cuda:N'")
+    demo.add_argument('--weights', default='', help='weights file for the tracker')
+    demo.add_argument('--init-box', type=float, nargs=4, metavar=('X', 'Y', 'W', 'H'),
+                      help='init box in pixels (default: the face in the demo video)')
+    demo.add_argument('--init-frame', type=int, help='frame the init box is drawn on')
+    demo.set_defaults(run=_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.run(args)
+
+
+if __name__ == '__main__':
+    sys.exit(main())

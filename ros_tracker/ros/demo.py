@@ -1,0 +1,59 @@
+"""The end-to-end demo: a video played as a camera, the tracker node, and a recorder, each a
+separate ROS 2 process, started the way the launch file starts the node."""
+
+from __future__ import annotations
+
+from pathlib import Path
+import signal
+import subprocess
+import sys
+
+from ros_tracker.ros.launch_config import (NODE_EXECUTABLE, NODE_NAME, node_command,
+                                           parameter_overrides, params_file, remappings)
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+CAMERA_TOPIC = '/camera/image'
+#: Debian's opencv-doc package installs this real video on any Debian/Ubuntu machine.
+DEMO_VIDEO = '/usr/share/doc/opencv-doc/examples/data/Megamind.avi'
+#: The face on the demo video's frame 10 (x, y, w, h), the first frame after the fade-in.
+DEMO_INIT_BOX = [235.0, 150.0, 160.0, 190.0]
+DEMO_INIT_FRAME = 10
+
+
+def _executable(name: str) -> str:
+    """A console script of this environment (next to its python), else from PATH."""
+    candidate = Path(sys.executable).parent / name
+    return str(candidate) if candidate.exists() else name
+
+
+def run_demo(tracker: str, video: str, output_dir: str, rate_hz: float, device: str = '',
+             weights: str = '', init_box: list[float] | None = None,
+             init_frame: int | None = None) -> int:
+    """Track video with the node and record the result in output_dir; returns an exit status."""
+    node = node_command(_executable(NODE_EXECUTABLE),
+                        params_file(REPOSITORY, tracker),
+                        {**parameter_overrides(tracker, device, weights),
+                         'image_reliability': 'reliable'},
+                        remappings(CAMERA_TOPIC))
+    player = [_executable('video_player'), '--ros-args', '-p', f'video:={video}',
+              '-p', f'rate_hz:={rate_hz}', '-r', f'image:={CAMERA_TOPIC}',
+              '-r', f'init:=/{NODE_NAME}/init']
+    if init_box is not None:
+        player += ['-p', f'init_box:=[{",".join(str(float(v)) for v in init_box)}]']
+    if init_frame is not None:
+        player += ['-p', f'init_frame:={init_frame}']
+    recorder = [_executable('tracking_recorder'), '--ros-args', '-p', f'output_dir:={output_dir}',
+                '-p', f'fps:={rate_hz}', '-r', f'debug_image:=/{NODE_NAME}/debug_image',
+                '-r', f'detections:=/{NODE_NAME}/detections']
+    node_process = subprocess.Popen(node)
+    recorder_process = subprocess.Popen(recorder)
+    try:
+        player_status = subprocess.call(player)
+        recorder_status = recorder_process.wait(timeout=120)
+    finally:
+        for process in (recorder_process, node_process):
+            if process.poll() is None:
+                process.send_signal(signal.SIGINT)
+                process.wait(timeout=30)
+    print(f'demo output: {Path(output_dir) / "tracking.avi"}, {Path(output_dir) / "boxes.csv"}')
+    return player_status or recorder_status
