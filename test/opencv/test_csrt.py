@@ -1,0 +1,36 @@
+import pytest
+
+from ros_tracker.boxes import iou
+from ros_tracker.registry import build_tracker
+from scenes import scene
+
+
+def test_follows_a_moving_target_with_high_confidence():
+    tracker = build_tracker('csrt')
+    tracker.initialize(*scene(40, 100))
+    for step in range(1, 40):
+        frame, truth = scene(40 + 3 * step, 100 + step % 3)
+        result = tracker.track(frame)
+        assert result.found
+        assert iou(result.box, truth) > 0.7
+        assert 0.5 < result.confidence <= 1.0
+
+
+def test_reports_not_found_once_the_target_left_the_image():
+    tracker = build_tracker('csrt')
+    tracker.initialize(*scene(200, 100))
+    results = [tracker.track(scene(200 + 8 * step, 100)[0]) for step in range(1, 30)]
+    assert not any(result.found for result in results[-10:])
+    assert max(result.confidence for result in results[-10:]) < 0.1
+
+
+def test_invalid_parameters_are_rejected():
+    with pytest.raises(ValueError, match='min_confidence'):
+        build_tracker('csrt', {'min_confidence': 2.0})
+    with pytest.raises(ValueError, match='unknown CsrtParams'):
+        build_tracker('csrt', {'paddding': 2.0})
+
+
+def test_track_before_initialize_is_an_error():
+    with pytest.raises(RuntimeError, match='before initialize'):
+        build_tracker('csrt').track(scene(0, 0)[0])

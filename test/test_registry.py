@@ -1,0 +1,33 @@
+from pathlib import Path
+
+import pytest
+
+from ros_tracker.registry import build_tracker, load_tracker_config, spec, tracker_names
+from ros_tracker.tracker import Tracker, warm_up
+
+CONFIG = Path(__file__).resolve().parent.parent / 'config'
+
+
+def test_unknown_tracker_lists_the_accepted_names():
+    with pytest.raises(ValueError, match=r"unknown tracker 'nope'; accepted: \['csrt'"):
+        build_tracker('nope')
+
+
+@pytest.mark.parametrize('name', tracker_names())
+def test_every_tracker_has_a_config_that_builds_it(name):
+    path = CONFIG / f'{name}.yaml'
+    config = load_tracker_config(path, name)
+    assert set(config) == set(spec(name).params_type.__dataclass_fields__)
+    tracker = build_tracker(name, config)
+    assert isinstance(tracker, Tracker)
+    warm_up(tracker, 160, 120)
+
+
+def test_load_tracker_config_reads_plain_and_ros_parameter_files(tmp_path):
+    plain = tmp_path / 'plain.yaml'
+    plain.write_text('csrt:\n  padding: 2.5\n')
+    assert load_tracker_config(plain, 'csrt') == {'padding': 2.5}
+    ros = tmp_path / 'ros.yaml'
+    ros.write_text('tracker:\n  ros__parameters:\n    csrt:\n      padding: 4.0\n')
+    assert load_tracker_config(ros, 'csrt') == {'padding': 4.0}
+    assert load_tracker_config(ros, 'other') == {}
