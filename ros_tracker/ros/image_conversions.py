@@ -32,7 +32,16 @@ ENCODINGS: dict[str, tuple[type, int, int | None]] = {
 
 
 class ImageConversionError(ValueError):
-    """An image message that cannot be turned into a frame."""
+    """An image message that cannot be turned into a frame.
+
+    Attributes:
+        reason: a short name of what is wrong ('encoding', 'step', 'truncated', ...), so that
+            repeated failures of one kind can be rate-limited without hiding other kinds.
+    """
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 def image_to_array(msg: Any) -> np.ndarray:
@@ -43,18 +52,19 @@ def image_to_array(msg: Any) -> np.ndarray:
     """
     if msg.encoding not in ENCODINGS:
         raise ImageConversionError(
-            f'unsupported encoding {msg.encoding!r}; accepted: {sorted(ENCODINGS)}')
+            f'unsupported encoding {msg.encoding!r}; accepted: {sorted(ENCODINGS)}', 'encoding')
     dtype, channels, _ = ENCODINGS[msg.encoding]
     height, width, step = msg.height, msg.width, msg.step
     if height == 0 or width == 0:
-        raise ImageConversionError(f'empty image ({width}x{height})')
+        raise ImageConversionError(f'empty image ({width}x{height})', 'empty')
     row_bytes = width * channels * np.dtype(dtype).itemsize
     if step < row_bytes:
         raise ImageConversionError(
-            f'step {step} is smaller than a {width}-pixel {msg.encoding} row ({row_bytes} bytes)')
+            f'step {step} is smaller than a {width}-pixel {msg.encoding} row ({row_bytes} bytes)',
+            'step')
     if len(msg.data) < step * (height - 1) + row_bytes:
         raise ImageConversionError(
-            f'truncated data: {len(msg.data)} bytes for {height} rows of step {step}')
+            f'truncated data: {len(msg.data)} bytes for {height} rows of step {step}', 'truncated')
     raw = np.frombuffer(bytes(msg.data), dtype=np.uint8, count=step * (height - 1) + row_bytes)
     rows = np.lib.stride_tricks.as_strided(raw, shape=(height, row_bytes), strides=(step, 1))
     order = '>' if msg.is_bigendian else '<'
@@ -79,7 +89,7 @@ def image_to_bgr8(msg: Any) -> np.ndarray:
         try:
             return CvBridge().imgmsg_to_cv2(msg, desired_encoding='bgr8')
         except Exception as error:  # cv_bridge raises its own CvBridgeError and cv2.error types
-            raise ImageConversionError(str(error)) from error
+            raise ImageConversionError(str(error), 'cv_bridge') from error
     return array_to_bgr8(image_to_array(msg), msg.encoding)
 
 
@@ -88,7 +98,8 @@ def compressed_to_bgr8(msg: Any) -> np.ndarray:
     frame = cv2.imdecode(np.frombuffer(bytes(msg.data), dtype=np.uint8), cv2.IMREAD_COLOR)
     if frame is None:
         raise ImageConversionError(
-            f'could not decode {len(msg.data)} bytes of compressed image (format {msg.format!r})')
+            f'could not decode {len(msg.data)} bytes of compressed image (format {msg.format!r})',
+            'decode')
     return frame
 
 

@@ -32,6 +32,7 @@ class NodeParams:
     image_depth: int = 1
     debug_image: bool = True
     diagnostics_period_s: float = 1.0
+    warning_period_s: float = 2.0
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,9 @@ RULES: dict[str, Rule] = {
                         'true or false', lambda v: isinstance(v, bool)),
     'diagnostics_period_s': Rule('period of the /diagnostics status', 'a number > 0',
                                  lambda v: _is_number(v) and v > 0.0, read_only=True),
+    'warning_period_s': Rule('shortest time between two warnings of one kind (the ones held back '
+                             'are counted in the next)', 'a number >= 0',
+                             lambda v: _is_number(v) and v >= 0.0, read_only=True),
 }
 
 

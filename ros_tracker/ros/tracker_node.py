@@ -48,7 +48,7 @@ class TrackerNode(Node):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__('tracker', **kwargs)
         self.params = self._declare_parameters()
-        self._warn = RateLimitedLog(self.get_logger().warning)
+        self._warn = RateLimitedLog(self.get_logger().warning, self.params.warning_period_s)
         self._stats = NodeStats()
         self._failures_reported = 0
         self._enabled = True
@@ -265,7 +265,7 @@ class TrackerNode(Node):
             frame = self._decode(msg)
         except ImageConversionError as error:
             self._stats.count('rejected')
-            self._warn('image', f'image dropped: {error}')
+            self._warn(f'image_{error.reason}', f'image dropped: {error}')
             return
         with self._session_lock:
             outcome = self._session.process(frame, stamp_to_ns(msg.header.stamp))

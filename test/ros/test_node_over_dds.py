@@ -1,0 +1,265 @@
+"""The real tracker node in its own process, over real DDS (localhost only, own domain).
+
+Every wait ends on an event (a message, a log line, a service answer); none depends on timing.
+"""
+
+import itertools
+import math
+import subprocess
+import sys
+
+import cv2
+from diagnostic_msgs.msg import DiagnosticArray
+import numpy as np
+import pytest
+import rclpy
+from sensor_msgs.msg import CompressedImage, Image
+from std_srvs.srv import SetBool, Trigger
+
+from node_harness import Client, NodeProcess
+from ros_tracker.boxes import Box, iou
+from ros_tracker.ros.conversions import box_from_detection, stamp_to_ns
+from ros_tracker.ros.image_conversions import fill_image, image_to_array
+from scenes import scene
+
+PARAMETERS = {
+    'tracker': 'csrt', 'image_reliability': 'reliable', 'lost_after_frames': 2,
+    'found_after_frames': 1, 'class_id': 'square', 'frame_buffer_size': 10,
+    'init_stamp_tolerance_ms': 1.0, 'diagnostics_period_s': 0.2,
+    'warning_period_s': 0.0,  # every warning reaches the log the tests read
+}
+STAMPS = itertools.count(1_000_000_000_000, 33_000_000)  # 1000 s, then 33 ms apart
+
+
+@pytest.fixture(scope='module')
+def ros():
+    rclpy.init()
+    yield
+    rclpy.try_shutdown()
+
+
+@pytest.fixture(scope='module')
+def node(ros, tmp_path_factory):
+    process = NodeProcess(tmp_path_factory.mktemp('node'), PARAMETERS)
+    client = Client()
+    client.wait_for_node()
+    yield process, client
+    client.close()
+    assert process.stop() == 0, process.log()
+
+
+@pytest.fixture
+def client(node):
+    """The client, with the node's target reset before the test."""
+    process, client = node
+    assert client.call(client.reset_client, Trigger.Request()).success
+    return client
+
+
+def start_tracking(client, x=40, y=100):
+    """Initialize on a fresh frame; returns (frame stamp, track id)."""
+    stamp = next(STAMPS)
+    client.send(scene(x, y)[0], stamp)
+    client.init(scene(x, y)[1], stamp)
+    client.wait_until(lambda: len(client.detections[stamp].detections) == 1, 'the init box')
+    return stamp, client.detections[stamp].detections[0].id
+
+
+def test_lost_is_latched_for_late_subscribers(node):
+    process, client = node
+    client.wait_until(lambda: client.lost, 'the latched lost flag')
+    assert client.lost[0] is True
+
+
+def test_tracks_on_the_frame_the_init_box_was_drawn_on(client):
+    first = next(STAMPS)
+    for step in range(3):  # the init box arrives three frames after its frame
+        client.send(scene(40 + 3 * step, 100)[0], first + step)
+    client.init(scene(40, 100)[1], first, label='')
+    client.wait_until(lambda: len(client.detections[first].detections) == 1, 'the init outcome')
+    init_detection = client.detections[first].detections[0]
+    assert box_from_detection(init_detection) == scene(40, 100)[1]
+    for step in range(3, 25):
+        frame, truth = scene(40 + 3 * step, 100)
+        stamp = next(STAMPS)
+        message = client.send(frame, stamp)
+        assert stamp_to_ns(message.header.stamp) == stamp and message.header.frame_id == 'camera'
+        (detection,) = message.detections
+        assert detection.header == message.header
+        assert detection.id == init_detection.id and detection.id.startswith('track_')
+        assert detection.results[0].hypothesis.class_id == 'square'
+        assert 0.5 < detection.results[0].hypothesis.score <= 1.0
+        assert iou(box_from_detection(detection), truth) > 0.7
+    client.wait_until(lambda: client.lost[-1] is False, 'lost = false')
+    assert not any(client.lost[-20:])
+
+
+def test_lost_when_the_target_leaves_and_found_after_reinit(client):
+    stamp, track_id = start_tracking(client, x=200)
+    lost_frames = []
+    for step in range(1, 30):
+        message = client.send(scene(200 + 8 * step, 100)[0], next(STAMPS))
+        lost_frames.append(not message.detections)
+    assert lost_frames[-1] and lost_frames[:3] == [False, False, False]
+    client.wait_until(lambda: client.lost[-1] is True, 'lost = true')
+    stamp, new_id = start_tracking(client, x=60)
+    assert new_id != track_id
+    assert client.send(scene(63, 100)[0], next(STAMPS)).detections
+    client.wait_until(lambda: client.lost[-1] is False, 'lost = false after re-init')
+
+
+def test_init_keeps_label_and_id_from_the_request(client):
+    stamp = next(STAMPS)
+    client.send(scene(40, 100)[0], stamp)
+    client.init(scene(40, 100)[1], stamp, label='drone', track_id='target_9')
+    client.wait_until(lambda: client.detections[stamp].detections, 'the init outcome')
+    detection = client.send(scene(42, 100)[0], next(STAMPS)).detections[0]
+    assert (detection.id, detection.results[0].hypothesis.class_id) == ('target_9', 'drone')
+
+
+def test_reset_forgets_the_target(client):
+    start_tracking(client)
+    response = client.call(client.reset_client, Trigger.Request())
+    assert (response.success, response.message) == (True, 'target dropped')
+    assert client.send(scene(43, 100)[0], next(STAMPS)).detections == []
+    client.wait_until(lambda: client.lost[-1] is True, 'lost = true')
+    assert client.call(client.reset_client, Trigger.Request()).message == 'no target was tracked'
+
+
+def test_enable_pauses_and_resumes_processing(client):
+    start_tracking(client)
+    paused = client.call(client.enable_client, SetBool.Request(data=False))
+    assert (paused.success, paused.message) == (True, 'processing paused')
+    skipped = next(STAMPS)
+    client.publish_image(fill_image(Image(), scene(43, 100)[0]), skipped)
+    resumed = client.call(client.enable_client, SetBool.Request(data=True))
+    assert resumed.message == 'processing enabled'
+    message = client.send(scene(46, 100)[0], next(STAMPS))
+    assert message.detections, 'the target is kept across a pause'
+    assert skipped not in client.detections  # sent before the next frame on the same topic
+
+
+def test_bad_images_are_rejected_and_the_target_kept(node, client):
+    process, _ = node
+    stamp, track_id = start_tracking(client)
+    bad = fill_image(Image(), scene(43, 100)[0])
+    bad.encoding = 'yuv422'
+    client.publish_image(bad, next(STAMPS))
+    process.wait_for_log("image dropped: unsupported encoding 'yuv422'")
+    truncated = fill_image(Image(), scene(43, 100)[0])
+    truncated.data = truncated.data[:1000]
+    client.publish_image(truncated, next(STAMPS))
+    process.wait_for_log('image dropped: truncated data: 1000 bytes')
+    message = client.send(scene(44, 100)[0], next(STAMPS))
+    assert message.detections[0].id == track_id
+
+
+@pytest.mark.parametrize('box, reason', [
+    (Box(40, 100, 0, 40), 'non-positive width or height'),
+    (Box(40, 100, -10, 40), 'non-positive width or height'),
+    (Box(math.nan, 100, 40, 40), 'non-finite coordinate'),
+    (Box(900, 900, 40, 40), 'outside the 320x240 image'),
+])
+def test_bad_init_boxes_are_rejected_and_the_target_kept(node, client, box, reason):
+    process, _ = node
+    stamp, track_id = start_tracking(client)
+    before = process.log().count('init box rejected')
+    client.init(box, stamp)
+    process.wait_for_log('init box rejected', count=before + 1)
+    assert reason in process.log().split('init box rejected')[-1]
+    assert 'target kept' in process.log().split('init box rejected')[-1]
+    assert client.send(scene(43, 100)[0], next(STAMPS)).detections[0].id == track_id
+
+
+def test_init_stamp_without_a_buffered_frame_uses_the_latest_frame(node, client):
+    process, _ = node
+    latest = next(STAMPS)
+    client.send(scene(40, 100)[0], latest)
+    client.init(scene(40, 100)[1], latest + 500_000_000)
+    process.wait_for_log('using the latest frame')
+    client.wait_until(lambda: client.detections[latest].detections, 'init on the latest frame')
+
+
+def test_image_size_change_drops_the_target(node, client):
+    process, _ = node
+    start_tracking(client)
+    message = client.send(scene(43, 100, width=200, height=150)[0], next(STAMPS))
+    assert message.detections == []
+    client.wait_until(lambda: client.lost[-1] is True, 'lost = true')
+    process.wait_for_log('image size changed from 320x240 to 200x150; target dropped')
+
+
+def test_stamps_going_backwards_drop_the_target(node, client):
+    process, _ = node
+    stamp, _ = start_tracking(client)
+    message = client.send(scene(43, 100)[0], stamp - 10_000_000_000)
+    assert message.detections == []
+    client.wait_until(lambda: client.lost[-1] is True, 'lost = true')
+    process.wait_for_log('image stamps went backwards by 10.000 s; target dropped')
+
+
+def test_debug_image_is_rendered_for_subscribers(node, client):
+    received = []
+    subscription = client.node.create_subscription(
+        Image, '/tracker/debug_image', received.append, 5)
+    client.wait_until(lambda: subscription.get_publisher_count() > 0, 'the debug publisher')
+    start_tracking(client)
+    client.wait_until(lambda: client.node.count_publishers('/tracker/debug_image') > 0, 'match')
+    stamp = next(STAMPS)
+    frame = scene(43, 100)[0]
+    # The node learns of the new subscriber asynchronously: send frames until one comes back.
+    while not received:
+        client.send(frame, stamp)
+        stamp = next(STAMPS)
+    overlay = image_to_array(received[-1])
+    assert overlay.shape == frame.shape and not np.array_equal(overlay, frame)
+    assert stamp_to_ns(received[-1].header.stamp) in client.detections
+    client.node.destroy_subscription(subscription)
+
+
+def test_diagnostics_report_counters_and_state(client):
+    statuses = []
+    subscription = client.node.create_subscription(
+        DiagnosticArray, '/diagnostics',
+        lambda msg: statuses.extend(s for s in msg.status if s.name == 'tracker: tracker'), 10)
+    start_tracking(client)
+    client.wait_until(lambda: any({kv.key: kv.value for kv in s.values}['state'] == 'tracking'
+                                  for s in statuses), 'a tracking status')
+    values = {kv.key: kv.value for kv in statuses[-1].values}
+    assert values['tracker'] == 'csrt' and values['device'] == 'cpu'
+    assert int(values['frames_processed']) > 0 and int(values['frames_rejected']) >= 0
+    assert {'rate_hz', 'processing_ms_median', 'latency_ms_median', 'frames_dropped'} <= set(values)
+    client.node.destroy_subscription(subscription)
+
+
+def test_compressed_transport_and_init_before_any_image(ros, tmp_path):
+    process = NodeProcess(tmp_path, {**PARAMETERS, 'image_transport': 'compressed'},
+                          name='compressed_tracker')
+    client = Client('compressed_tracker')
+    try:
+        client.wait_for_node(compressed=True)
+        client.init(Box(40, 100, 40, 40), next(STAMPS))
+        process.wait_for_log('init box ignored: no image received yet on '
+                             '/compressed_tracker_camera/image/compressed')
+        stamp = next(STAMPS)
+        frame, box = scene(40, 100)
+        jpeg = cv2.imencode('.jpg', frame, [cv2.IMWRITE_JPEG_QUALITY, 95])[1].tobytes()
+        client.publish_image(CompressedImage(format='jpeg', data=jpeg), stamp)
+        client.wait_for_detections(stamp)
+        assert client.detections[stamp].detections == [], 'no target yet'
+        client.init(box, stamp)
+        client.wait_until(lambda: client.detections[stamp].detections, 'the init outcome')
+    finally:
+        client.close()
+        assert process.stop() == 0, process.log()
+
+
+def test_invalid_parameters_stop_the_node_with_a_clear_message(tmp_path):
+    params = tmp_path / 'bad.yaml'
+    params.write_text('/**:\n  ros__parameters:\n    lost_after_frames: 0\n')
+    result = subprocess.run([sys.executable, '-m', 'ros_tracker.ros.tracker_node', '--ros-args',
+                             '--params-file', str(params)], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 2
+    assert ("invalid value 0 for parameter 'lost_after_frames': accepted values are an integer "
+            '>= 1') in result.stderr + result.stdout
