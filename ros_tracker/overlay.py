@@ -26,3 +26,23 @@ def draw_outcome(frame: np.ndarray, outcome: FrameOutcome, rate_hz: float | None
     cv2.rectangle(canvas, (0, 0), (canvas.shape[1], 22), (0, 0, 0), -1)
     cv2.putText(canvas, text, (4, 16), cv2.FONT_HERSHEY_SIMPLEX, 0.5, colour, 1, cv2.LINE_AA)
     return canvas
+
+
+def contact_sheet(video_path: str, count: int = 6, columns: int = 3,
+                  width: int = 360) -> np.ndarray | None:
+    """count evenly spaced frames of a video, each scaled to width, in a grid (None if empty)."""
+    capture = cv2.VideoCapture(video_path)
+    frames = []
+    while True:
+        ok, frame = capture.read()
+        if not ok:
+            break
+        frames.append(frame)
+    if not frames:
+        return None
+    picks = [frames[int(i)] for i in np.linspace(0, len(frames) - 1, count)]
+    height = int(round(picks[0].shape[0] * width / picks[0].shape[1]))
+    tiles = [cv2.resize(frame, (width, height), interpolation=cv2.INTER_AREA) for frame in picks]
+    tiles += [np.zeros_like(tiles[0])] * (-len(tiles) % columns)
+    rows = [np.hstack(tiles[i:i + columns]) for i in range(0, len(tiles), columns)]
+    return np.vstack(rows)

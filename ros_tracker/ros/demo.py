@@ -8,6 +8,9 @@ import signal
 import subprocess
 import sys
 
+import cv2
+
+from ros_tracker.overlay import contact_sheet
 from ros_tracker.ros.launch_config import (NODE_EXECUTABLE, NODE_NAME, node_command,
                                            parameter_overrides, params_file, remappings)
 
@@ -55,5 +58,10 @@ def run_demo(tracker: str, video: str, output_dir: str, rate_hz: float, device: 
             if process.poll() is None:
                 process.send_signal(signal.SIGINT)
                 process.wait(timeout=30)
-    print(f'demo output: {Path(output_dir) / "tracking.avi"}, {Path(output_dir) / "boxes.csv"}')
+    video_path = Path(output_dir) / 'tracking.avi'
+    sheet = contact_sheet(str(video_path))
+    if sheet is not None:
+        cv2.imwrite(str(Path(output_dir) / 'overview.jpg'), sheet)
+    print(f'demo output: {video_path}, {Path(output_dir) / "boxes.csv"}, '
+          f'{Path(output_dir) / "overview.jpg"}')
     return player_status or recorder_status
