@@ -1,4 +1,7 @@
-"""Start the tracker node: ros2 launch ros_tracker track.launch.py tracker:=csrt image:=/camera/image."""
+"""Start the tracker node.
+
+ros2 launch ros_tracker track.launch.py tracker:=csrt image:=/camera/image
+"""
 
 from launch import LaunchContext, LaunchDescription
 from launch.actions import DeclareLaunchArgument, OpaqueFunction
@@ -6,8 +9,8 @@ from launch.substitutions import LaunchConfiguration, PathJoinSubstitution
 from launch_ros.actions import Node
 from launch_ros.substitutions import FindPackageShare
 
-from ros_tracker.ros.launch_config import (NODE_EXECUTABLE, NODE_NAME, PACKAGE, parameter_overrides,
-                                           remappings, tracker_choices)
+from ros_tracker.ros.launch_config import (NODE_EXECUTABLE, NODE_NAME, PACKAGE,
+                                           parameter_overrides, remappings, tracker_choices)
 
 
 def tracker_node(context: LaunchContext) -> list[Node]:
@@ -29,12 +32,13 @@ def generate_launch_description() -> LaunchDescription:
         DeclareLaunchArgument('tracker', default_value='csrt', choices=tracker_choices(),
                               description='tracker to run'),
         DeclareLaunchArgument('params_file', default_value=default_params,
-                              description="parameter file (default: config/<tracker>.yaml)"),
+                              description='parameter file (default: config/<tracker>.yaml)'),
         DeclareLaunchArgument('image', default_value='image',
                               description='camera image topic (image/compressed follows it)'),
         DeclareLaunchArgument('namespace', default_value='', description='namespace of the node'),
         DeclareLaunchArgument('device', default_value='',
-                              description="'auto', 'cpu', 'cuda' or 'cuda:N' ('' keeps the file's)"),
+                              description="'auto', 'cpu', 'cuda' or 'cuda:N' "
+                                          "('' keeps the file's)"),
         DeclareLaunchArgument('weights', default_value='',
                               description="weights file ('' keeps the file's)"),
         OpaqueFunction(function=tracker_node),

@@ -1,4 +1,4 @@
-"""Appearance agreement between a box and a reference patch, a confidence for trackers without one."""
+"""Appearance agreement with a reference patch: a confidence for trackers without one."""
 
 from __future__ import annotations
 

@@ -59,7 +59,7 @@ class InvalidBoxError(ValueError):
 
 
 def validate_init_box(box: Box, width: int, height: int, min_size: float = 2.0) -> Box:
-    """Return the init box clipped to the image, or raise InvalidBoxError saying why it is unusable.
+    """Return the init box clipped to the image, or raise InvalidBoxError saying why not.
 
     A box that sticks out of the image is clipped (users click near the border); one that is not
     finite, has no positive size, or keeps less than min_size pixels per side inside the image is

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ros_tracker.registry import TRACKERS, tracker_names
+from ros_tracker.registry import tracker_names, TRACKERS
 from ros_tracker.ros.demo import DEMO_VIDEO
 
 
@@ -24,12 +24,14 @@ def _demo(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog='ros-tracker', description=__doc__)
     commands = parser.add_subparsers(dest='command', required=True)
-    commands.add_parser('trackers', help='list the registered trackers').set_defaults(run=_trackers)
+    trackers = commands.add_parser('trackers', help='list the registered trackers')
+    trackers.set_defaults(run=_trackers)
     demo = commands.add_parser(
         'demo', help='track a video through the ROS 2 node and record the result')
     demo.add_argument('--tracker', default='csrt', choices=tracker_names())
     demo.add_argument('--video', default=DEMO_VIDEO, help='video file (default: %(default)s)')
-    demo.add_argument('--output', default='demo_output', help='folder for tracking.avi and boxes.csv')
+    demo.add_argument('--output', default='demo_output',
+                      help='folder for tracking.avi, boxes.csv and overview.jpg')
     demo.add_argument('--rate', type=float, default=24.0, help='camera rate in Hz')
     demo.add_argument('--device', default='', help="'auto', 'cpu', 'cuda' or 'cuda:N'")
     demo.add_argument('--weights', default='', help='weights file for the tracker')

@@ -12,7 +12,8 @@ COLOURS = {TargetState.TRACKING: (60, 200, 60), TargetState.LOST: (0, 140, 255),
            TargetState.IDLE: (200, 200, 200)}
 
 
-def draw_outcome(frame: np.ndarray, outcome: FrameOutcome, rate_hz: float | None = None) -> np.ndarray:
+def draw_outcome(frame: np.ndarray, outcome: FrameOutcome,
+                 rate_hz: float | None = None) -> np.ndarray:
     """A copy of frame with the outcome drawn on it."""
     canvas = frame.copy()
     colour = COLOURS[outcome.state]

@@ -10,7 +10,8 @@ import os
 from pathlib import Path
 import sys
 
-EXPECTED = Path(__file__).resolve().parent.parent / 'interfaces' / 'vision_msgs' / 'type_hashes.txt'
+ROOT = Path(__file__).resolve().parent.parent
+EXPECTED = ROOT / 'interfaces' / 'vision_msgs' / 'type_hashes.txt'
 
 
 def expected_hashes() -> dict[str, str]:
@@ -19,7 +20,7 @@ def expected_hashes() -> dict[str, str]:
 
 
 def share_directory() -> Path:
-    """vision_msgs' share directory: on AMENT_PREFIX_PATH first, else in this interpreter's prefix."""
+    """vision_msgs' share directory: on AMENT_PREFIX_PATH, else in this interpreter's prefix."""
     prefixes = [p for p in os.environ.get('AMENT_PREFIX_PATH', '').split(os.pathsep) if p]
     for prefix in prefixes + [sys.prefix]:
         candidate = Path(prefix) / 'share' / 'vision_msgs'

@@ -1,4 +1,4 @@
-"""The package builds with colcon in a workspace whose ROS 2 packages come from this environment."""
+"""The package builds with colcon in a workspace whose ROS 2 packages are this environment's."""
 
 import os
 from pathlib import Path

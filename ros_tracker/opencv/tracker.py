@@ -12,7 +12,7 @@ from ros_tracker.tracker import Tracker, TrackResult
 
 
 class CsrtTracker(Tracker):
-    """Discriminative correlation filter with channel and spatial reliability (Lukezic et al. 2017).
+    """Correlation filter with channel and spatial reliability (Lukezic et al., CVPR 2017).
 
     OpenCV reports only found / not found, so the confidence is the appearance agreement between
     the current box and the first frame's target; a box that drifted onto background scores low.

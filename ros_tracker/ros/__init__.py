@@ -1,1 +1,1 @@
-"""The thin ROS 2 layer: nodes, message conversions and launch helpers. Only this package imports ROS."""
+"""The thin ROS 2 layer: nodes, message conversions, launch helpers; the only one importing ROS."""

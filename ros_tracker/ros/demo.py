@@ -11,7 +11,7 @@ import sys
 import cv2
 
 from ros_tracker.overlay import contact_sheet
-from ros_tracker.ros.launch_config import (NODE_EXECUTABLE, NODE_NAME, node_command,
+from ros_tracker.ros.launch_config import (node_command, NODE_EXECUTABLE, NODE_NAME,
                                            parameter_overrides, params_file, remappings)
 
 REPOSITORY = Path(__file__).resolve().parents[2]

@@ -59,7 +59,8 @@ def status_message(name: str, stats: NodeStats, state: str, device: str, tracker
     the target is lost, OK otherwise."""
     processing_ms, latency_ms = stats.medians()
     if recent_failures:
-        level, summary = DiagnosticStatus.ERROR, f'{state}; tracker failed {recent_failures} time(s)'
+        level = DiagnosticStatus.ERROR
+        summary = f'{state}; tracker failed {recent_failures} time(s)'
     elif state == 'lost':
         level, summary = DiagnosticStatus.WARN, 'target lost'
     else:

@@ -74,7 +74,7 @@ def image_to_array(msg: Any) -> np.ndarray:
 
 
 def array_to_bgr8(pixels: np.ndarray, encoding: str) -> np.ndarray:
-    """Convert pixels in encoding to a contiguous BGR uint8 array; 16-bit values scale by 255/65535."""
+    """Pixels in encoding as a contiguous BGR uint8 array; 16-bit values scale by 255/65535."""
     _, _, conversion = ENCODINGS[encoding]
     if pixels.dtype == np.uint16:
         pixels = cv2.convertScaleAbs(pixels, alpha=255.0 / 65535.0)

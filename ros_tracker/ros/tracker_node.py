@@ -8,12 +8,14 @@ import time
 from typing import Any
 
 from diagnostic_msgs.msg import DiagnosticArray
+import numpy as np
 from rcl_interfaces.msg import SetParametersResult
 import rclpy
 from rclpy.executors import ExternalShutdownException
 from rclpy.node import Node
 from rclpy.parameter import Parameter
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
+from rclpy.subscription import Subscription
 from sensor_msgs.msg import CompressedImage, Image
 from std_msgs.msg import Bool, Header
 from std_srvs.srv import SetBool, Trigger
@@ -23,15 +25,14 @@ from ros_tracker.boxes import InvalidBoxError
 from ros_tracker.frame_buffer import FrameBuffer, LatestSlot
 from ros_tracker.overlay import draw_outcome
 from ros_tracker.params import params_to_dict
-from ros_tracker.registry import BuildOptions, build_tracker, spec
+from ros_tracker.registry import build_tracker, BuildOptions, spec
 from ros_tracker.ros.conversions import (box_from_detection, detection_label,
                                          outcome_to_detections, stamp_to_ns)
 from ros_tracker.ros.diagnostics import NodeStats, status_message
-from ros_tracker.ros.image_conversions import (compressed_to_bgr8, fill_image,
-                                               ImageConversionError, image_to_bgr8)
+from ros_tracker.ros.image_conversions import (compressed_to_bgr8, fill_image, image_to_bgr8,
+                                               ImageConversionError)
 from ros_tracker.ros.node_params import (descriptor, node_params_from, NodeParams,
-                                          parameter_names, tracker_descriptor,
-                                          validation_error)
+                                         parameter_names, tracker_descriptor, validation_error)
 from ros_tracker.ros.rate_limited_log import RateLimitedLog
 from ros_tracker.session import FrameOutcome, TargetState, TrackerFailure, TrackingSession
 from ros_tracker.tracker import TrackResult, warm_up
@@ -103,6 +104,9 @@ class TrackerNode(Node):
         tracker = build_tracker(self.params.tracker, self._tracker_config, BuildOptions(
             device=self.params.device, weights=self.params.weights, half=self.params.half))
         warm_up(tracker)
+        if self.params.device.startswith('cuda') and tracker.device == 'cpu':
+            self.get_logger().warning(f'{self.params.tracker} runs on the CPU only; '
+                                      f'device {self.params.device!r} is not used')
         self.get_logger().info(
             f'{self.params.tracker} tracker loaded and warmed up on {tracker.device} '
             f'in {time.perf_counter() - started:.2f} s')
@@ -110,7 +114,7 @@ class TrackerNode(Node):
                                self.params.found_after_frames, self.params.min_score,
                                self.params.class_id)
 
-    def _subscribe_images(self):
+    def _subscribe_images(self) -> Subscription:
         reliability = (ReliabilityPolicy.RELIABLE if self.params.image_reliability == 'reliable'
                        else ReliabilityPolicy.BEST_EFFORT)
         qos = QoSProfile(depth=self.params.image_depth, reliability=reliability)
@@ -207,7 +211,7 @@ class TrackerNode(Node):
             if frame_msg is not None and self._enabled:
                 self._handle_frame(frame_msg)
 
-    def _decode(self, msg: Image | CompressedImage):
+    def _decode(self, msg: Image | CompressedImage) -> np.ndarray:
         if isinstance(msg, CompressedImage):
             return compressed_to_bgr8(msg)
         return image_to_bgr8(msg)
@@ -244,7 +248,8 @@ class TrackerNode(Node):
                 used = self._session.initialize(frame, box, frame_stamp_ns, msg.id,
                                                 detection_label(msg))
             except InvalidBoxError as error:
-                kept = 'target kept' if self._session.state is not TargetState.IDLE else 'no target'
+                tracking = self._session.state is not TargetState.IDLE
+                kept = 'target kept' if tracking else 'no target'
                 self._warn('init', f'init box rejected: {error}; {kept}')
                 return
             except TrackerFailure as error:
@@ -281,7 +286,7 @@ class TrackerNode(Node):
         latency_ms = (self.get_clock().now().nanoseconds - outcome.stamp_ns) * 1e-6
         self._stats.record((time.perf_counter() - started) * 1e3, latency_ms)
 
-    def _publish(self, header: Header, outcome: FrameOutcome, frame) -> None:
+    def _publish(self, header: Header, outcome: FrameOutcome, frame: np.ndarray) -> None:
         self._detections_pub.publish(outcome_to_detections(header, outcome))
         self._lost_pub.publish(Bool(data=outcome.lost))
         if self.params.debug_image and self._debug_pub.get_subscription_count() > 0:

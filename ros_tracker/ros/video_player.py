@@ -51,7 +51,8 @@ class VideoPlayer(Node):
         if self._index == 0 and self.wait_for_subscribers and (
                 self._image_pub.get_subscription_count() == 0
                 or (self.init_box and self._init_pub.get_subscription_count() == 0)):
-            self.get_logger().info('waiting for the tracker to subscribe', throttle_duration_sec=5.0)
+            self.get_logger().info('waiting for the tracker to subscribe',
+                                   throttle_duration_sec=5.0)
             return
         ok, frame = self._capture.read()
         if not ok:

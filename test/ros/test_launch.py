@@ -10,7 +10,7 @@ import pytest
 
 from ros_tracker.registry import tracker_names
 from ros_tracker.ros.launch_config import (node_command, parameter_overrides, params_file,
-                                          remappings, tracker_choices)
+                                           remappings, tracker_choices)
 
 LAUNCH_FILE = Path(__file__).resolve().parents[2] / 'launch' / 'track.launch.py'
 

@@ -228,7 +228,8 @@ def test_diagnostics_report_counters_and_state(client):
     values = {kv.key: kv.value for kv in statuses[-1].values}
     assert values['tracker'] == 'csrt' and values['device'] == 'cpu'
     assert int(values['frames_processed']) > 0 and int(values['frames_rejected']) >= 0
-    assert {'rate_hz', 'processing_ms_median', 'latency_ms_median', 'frames_dropped'} <= set(values)
+    expected = {'rate_hz', 'processing_ms_median', 'latency_ms_median', 'frames_dropped'}
+    assert expected <= set(values)
     client.node.destroy_subscription(subscription)
 
 
