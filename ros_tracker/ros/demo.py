@@ -35,8 +35,7 @@ def run_demo(tracker: str, video: str, output_dir: str, rate_hz: float, device: 
     """Track video with the node and record the result in output_dir; returns an exit status."""
     node = node_command(_executable(NODE_EXECUTABLE),
                         params_file(REPOSITORY, tracker),
-                        {**parameter_overrides(tracker, device, weights),
-                         'image_reliability': 'reliable'},
+                        parameter_overrides(tracker, device, weights),
                         remappings(CAMERA_TOPIC))
     player = [_executable('video_player'), '--ros-args', '-p', f'video:={video}',
               '-p', f'rate_hz:={rate_hz}', '-r', f'image:={CAMERA_TOPIC}',

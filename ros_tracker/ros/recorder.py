@@ -7,14 +7,13 @@ from pathlib import Path
 import time
 
 import cv2
-import rclpy
-from rclpy.executors import ExternalShutdownException
 from rclpy.node import Node
 from sensor_msgs.msg import Image
 from vision_msgs.msg import Detection2DArray
 
 from ros_tracker.ros.conversions import box_from_detection, stamp_to_ns
 from ros_tracker.ros.image_conversions import image_to_bgr8
+from ros_tracker.ros.node_main import run_node
 
 CSV_COLUMNS = ['stamp', 'x', 'y', 'w', 'h', 'score', 'track_id', 'label', 'lost']
 
@@ -88,19 +87,8 @@ class TrackingRecorder(Node):
 
 
 def main(args: list[str] | None = None) -> None:
-    rclpy.init(args=args)
-    node = None
-    try:
-        node = TrackingRecorder()
-        while rclpy.ok() and not node.idle:
-            rclpy.spin_once(node, timeout_sec=0.1)
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
-    finally:
-        if node is not None:
-            node.close()
-            node.destroy_node()
-        rclpy.try_shutdown()
+    run_node(TrackingRecorder, 'tracking_recorder', args, done=lambda node: node.idle,
+             cleanup=TrackingRecorder.close)
 
 
 if __name__ == '__main__':

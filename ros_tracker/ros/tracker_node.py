@@ -10,8 +10,6 @@ from typing import Any
 from diagnostic_msgs.msg import DiagnosticArray
 import numpy as np
 from rcl_interfaces.msg import SetParametersResult
-import rclpy
-from rclpy.executors import ExternalShutdownException
 from rclpy.node import Node
 from rclpy.parameter import Parameter
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
@@ -31,6 +29,7 @@ from ros_tracker.ros.conversions import (box_from_detection, detection_label,
 from ros_tracker.ros.diagnostics import NodeStats, status_message
 from ros_tracker.ros.image_conversions import (compressed_to_bgr8, fill_image, image_to_bgr8,
                                                ImageConversionError)
+from ros_tracker.ros.node_main import run_node
 from ros_tracker.ros.node_params import (descriptor, node_params_from, NodeParams,
                                          parameter_names, tracker_descriptor, validation_error)
 from ros_tracker.ros.rate_limited_log import RateLimitedLog
@@ -295,21 +294,7 @@ class TrackerNode(Node):
 
 
 def main(args: list[str] | None = None) -> None:
-    rclpy.init(args=args)
-    node = None
-    try:
-        node = TrackerNode()
-        rclpy.spin(node)
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
-    except ValueError as error:  # invalid parameters: say which and what is accepted
-        rclpy.logging.get_logger('tracker').fatal(str(error))
-        raise SystemExit(2) from None
-    finally:
-        if node is not None:
-            node.stop()
-            node.destroy_node()
-        rclpy.try_shutdown()
+    run_node(TrackerNode, 'tracker', args, cleanup=TrackerNode.stop)
 
 
 if __name__ == '__main__':

@@ -7,8 +7,6 @@ the way a user's click or a detector would send it.
 from __future__ import annotations
 
 import cv2
-import rclpy
-from rclpy.executors import ExternalShutdownException
 from rclpy.node import Node
 from rclpy.qos import QoSProfile, ReliabilityPolicy
 from sensor_msgs.msg import Image
@@ -19,6 +17,7 @@ from ros_tracker.boxes import Box
 from ros_tracker.ros.conversions import make_detection
 from ros_tracker.ros.demo import DEMO_INIT_BOX, DEMO_INIT_FRAME, DEMO_VIDEO
 from ros_tracker.ros.image_conversions import fill_image
+from ros_tracker.ros.node_main import run_node
 
 
 class VideoPlayer(Node):
@@ -69,21 +68,7 @@ class VideoPlayer(Node):
 
 
 def main(args: list[str] | None = None) -> None:
-    rclpy.init(args=args)
-    node = None
-    try:
-        node = VideoPlayer()
-        while rclpy.ok() and not node.finished:
-            rclpy.spin_once(node, timeout_sec=0.1)
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
-    except ValueError as error:
-        rclpy.logging.get_logger('video_player').fatal(str(error))
-        raise SystemExit(2) from None
-    finally:
-        if node is not None:
-            node.destroy_node()
-        rclpy.try_shutdown()
+    run_node(VideoPlayer, 'video_player', args, done=lambda node: node.finished)
 
 
 if __name__ == '__main__':

@@ -1,0 +1,37 @@
+"""The main loop every executable of the package shares."""
+
+from __future__ import annotations
+
+from typing import Callable, TypeVar
+
+import rclpy
+from rclpy.executors import ExternalShutdownException
+from rclpy.node import Node
+
+N = TypeVar('N', bound=Node)
+
+
+def run_node(make_node: Callable[[], N], name: str, args: list[str] | None = None,
+             done: Callable[[N], bool] = lambda node: False,
+             cleanup: Callable[[N], None] = lambda node: None) -> None:
+    """Create a node and spin it until Ctrl-C, an external shutdown or done(node).
+
+    A ValueError while the node is created (an invalid parameter) ends the process with status
+    2 and the error's message. cleanup runs before the node is destroyed.
+    """
+    rclpy.init(args=args)
+    node = None
+    try:
+        node = make_node()
+        while rclpy.ok() and not done(node):
+            rclpy.spin_once(node, timeout_sec=0.1)
+    except (KeyboardInterrupt, ExternalShutdownException):
+        pass
+    except ValueError as error:
+        rclpy.logging.get_logger(name).fatal(str(error))
+        raise SystemExit(2) from None
+    finally:
+        if node is not None:
+            cleanup(node)
+            node.destroy_node()
+        rclpy.try_shutdown()
