@@ -12,7 +12,9 @@ import cv2
 from diagnostic_msgs.msg import DiagnosticArray
 import numpy as np
 import pytest
+from rcl_interfaces.srv import SetParameters
 import rclpy
+from rclpy.parameter import Parameter
 from sensor_msgs.msg import CompressedImage, Image
 from std_srvs.srv import SetBool, Trigger
 
@@ -264,3 +266,25 @@ def test_invalid_parameters_stop_the_node_with_a_clear_message(tmp_path):
     assert result.returncode == 2
     assert ("invalid value 0 for parameter 'lost_after_frames': accepted values are an integer "
             '>= 1') in result.stderr + result.stdout
+
+
+def test_runtime_parameter_changes_are_validated(client):
+    service = client.node.create_client(SetParameters, '/tracker/set_parameters')
+    client.wait_until(service.service_is_ready, 'the parameter service')
+
+    def set_parameter(name, value):
+        message = Parameter(name, value=value).to_parameter_msg()
+        request = SetParameters.Request(parameters=[message])
+        return client.call(service, request).results[0]
+
+    rejected = set_parameter('lost_after_frames', 0)
+    assert not rejected.successful
+    assert rejected.reason == ("invalid value 0 for parameter 'lost_after_frames': "
+                               'accepted values are an integer >= 1')
+    assert not set_parameter('tracker', 'csrt').successful  # read-only once running
+    assert set_parameter('class_id', 'box').successful
+    start_tracking(client)
+    detection = client.send(scene(43, 100)[0], next(STAMPS)).detections[0]
+    assert detection.results[0].hypothesis.class_id == 'box'
+    assert set_parameter('class_id', 'square').successful
+    client.node.destroy_client(service)
