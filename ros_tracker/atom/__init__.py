@@ -1,0 +1,1 @@
+"""ATOM: Accurate Tracking by Overlap Maximization (Danelljan, Bhat, Khan, Felsberg; CVPR 2019)."""
