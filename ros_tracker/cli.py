@@ -21,6 +21,17 @@ def _demo(args: argparse.Namespace) -> int:
                     args.init_box, args.init_frame)
 
 
+def _convert(args: argparse.Namespace) -> int:
+    from ros_tracker.atom.checkpoint import CheckpointError, convert
+    try:
+        digest = convert(args.source, args.destination)
+    except CheckpointError as error:
+        print(f'ros-tracker convert: {error}', file=sys.stderr)
+        return 1
+    print(f'wrote {args.destination} (sha256 {digest})')
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog='ros-tracker', description=__doc__)
     commands = parser.add_subparsers(dest='command', required=True)
@@ -39,6 +50,12 @@ def build_parser() -> argparse.ArgumentParser:
                       help='init box in pixels (default: the face in the demo video)')
     demo.add_argument('--init-frame', type=int, help='frame the init box is drawn on')
     demo.set_defaults(run=_demo)
+    convert = commands.add_parser(
+        'convert', help='check an official ATOM checkpoint (atom_default.pth) and save its '
+                        'network weights as a plain weights-only file')
+    convert.add_argument('source', help='official checkpoint, e.g. atom_default.pth')
+    convert.add_argument('destination', help='output file, e.g. atom.pt')
+    convert.set_defaults(run=_convert)
     return parser
 
 

@@ -75,3 +75,14 @@ def test_module_form():
     assert out.shape == (1, 4, 5, 5)
     with pytest.raises(ValueError):
         PrRoIPool2D(0, 5, 1 / 8)
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not torch.cuda.is_available(), reason='needs a CUDA device')
+def test_cuda_matches_cpu():
+    torch.manual_seed(2)
+    features = torch.randn(2, 8, 36, 36)
+    rois = torch.tensor([[0, 10.0, 20.0, 150.0, 200.0], [1, -5.0, 3.0, 60.0, 90.5]])
+    expected = prroi_pool2d(features, rois, (5, 5), 1 / 8)
+    pooled = prroi_pool2d(features.cuda(), rois.cuda(), (5, 5), 1 / 8)
+    assert torch.allclose(pooled.cpu(), expected, atol=1e-5)

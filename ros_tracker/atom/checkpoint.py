@@ -1,0 +1,122 @@
+"""ATOM weights: the official training checkpoint, read safely, and the project's own format.
+
+The official ``atom_default.pth`` is a pickled training checkpoint that also holds objects of the
+training framework (``dlframework.*`` / ``ltr.*`` classes). It is read with PyTorch's weights-only
+unpickler; those framework classes are replaced by an inert stand-in that keeps nothing, and any
+other global (a function that could run code) makes the load fail. Only the ``net`` state dict
+is kept. ``convert`` re-saves it as a plain tensor file that loads with ``weights_only=True``
+and needs no stand-ins.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+import pickle
+import re
+from typing import Any
+
+import torch
+from torch import nn, Tensor
+
+from ros_tracker.atom.model import atom_net, AtomNet
+
+#: Top-level modules of the training framework whose pickled objects official checkpoints carry.
+TRAINING_FRAMEWORK_MODULES = ('dlframework', 'ltr', 'pytracking')
+#: Marks files written by save_weights.
+FORMAT = 'ros_tracker.atom.weights'
+_UNSUPPORTED_GLOBAL = re.compile(r'GLOBAL (\S+)')
+
+
+class CheckpointError(ValueError):
+    """A weights file that is unreadable, unsafe, or not ATOM's."""
+
+
+class _TrainingFrameworkObject:
+    """Stands in for a pickled training-framework object; accepts and keeps nothing."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+    def __setstate__(self, state: Any) -> None:
+        pass
+
+
+def _first_line(error: Exception) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+
+
+def _load_weights_only(path: Path) -> Any:
+    """torch.load with weights_only=True, admitting training-framework classes as inert objects."""
+    stand_ins: list[tuple[type, str]] = []
+    while True:
+        try:
+            with torch.serialization.safe_globals(stand_ins):
+                return torch.load(path, map_location='cpu', weights_only=True)
+        except pickle.UnpicklingError as error:
+            match = _UNSUPPORTED_GLOBAL.search(str(error))
+            if match is None:
+                raise CheckpointError(f'{path}: cannot be read: {_first_line(error)}') from None
+            name = match.group(1)
+            if name.split('.')[0] not in TRAINING_FRAMEWORK_MODULES:
+                raise CheckpointError(
+                    f'{path}: refused: it references {name}, which is neither a tensor nor part '
+                    'of an ATOM training checkpoint (loading it could run code)') from None
+            if any(known == name for _, known in stand_ins):
+                raise CheckpointError(f'{path}: cannot be read: {_first_line(error)}') from None
+            stand_ins.append((_TrainingFrameworkObject, name))
+        except (RuntimeError, EOFError, OSError) as error:
+            raise CheckpointError(f'{path}: cannot be read: {_first_line(error)}') from None
+
+
+def read_state_dict(path: str | Path) -> dict[str, Tensor]:
+    """The network state dict of an official ATOM checkpoint or of a file from save_weights."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f'{path}: no such file')
+    content = _load_weights_only(path)
+    if not isinstance(content, dict) or not isinstance(content.get('net'), dict):
+        raise CheckpointError(f'{path}: not an ATOM checkpoint (no "net" state dict)')
+    state = content['net']
+    not_tensors = sorted(k for k, v in state.items() if not isinstance(v, Tensor))
+    if not_tensors:
+        raise CheckpointError(f'{path}: "net" holds non-tensor entries {not_tensors[:5]}')
+    return dict(state)
+
+
+def load_state_dict_strictly(module: nn.Module, state: dict[str, Tensor], source: str) -> None:
+    """Load state into module, or raise CheckpointError listing missing, unexpected and
+    mis-shaped keys."""
+    expected = module.state_dict()
+    missing = sorted(set(expected) - set(state))
+    unexpected = sorted(set(state) - set(expected))
+    mis_shaped = sorted(f'{k} {tuple(state[k].shape)} != {tuple(v.shape)}'
+                        for k, v in expected.items() if k in state and state[k].shape != v.shape)
+    problems = [f'{label}: {", ".join(keys)}' for label, keys in (
+        ('missing keys', missing), ('unexpected keys', unexpected),
+        ('shape mismatches', mis_shaped)) if keys]
+    if problems:
+        raise CheckpointError(f'{source}: does not match the ATOM network; ' + '; '.join(problems))
+    module.load_state_dict(state, strict=True)
+
+
+def load_atom_net(path: str | Path) -> AtomNet:
+    """ATOM's network with the weights of path (official checkpoint or converted file)."""
+    net = atom_net()
+    load_state_dict_strictly(net, read_state_dict(path), str(path))
+    return net
+
+
+def save_weights(state: dict[str, Tensor], path: str | Path) -> str:
+    """Write a plain weights-only file; returns its SHA-256."""
+    path = Path(path)
+    torch.save({'format': FORMAT, 'net': {k: v.detach().cpu() for k, v in state.items()}}, path)
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def convert(source: str | Path, destination: str | Path) -> str:
+    """Check source against the ATOM network and write its weights to destination; returns the
+    written file's SHA-256."""
+    state = read_state_dict(source)
+    load_state_dict_strictly(atom_net(), state, str(source))
+    return save_weights(state, destination)

@@ -1,0 +1,24 @@
+import torch
+
+from official_layout import official_state_dict
+from ros_tracker.cli import main
+from ros_tracker.registry import tracker_names
+
+
+def test_trackers_lists_every_registered_tracker(capsys):
+    assert main(['trackers']) == 0
+    listed = [line.split()[0] for line in capsys.readouterr().out.splitlines()]
+    assert listed == tracker_names()
+
+
+def test_convert_writes_weights_and_reports_bad_files(tmp_path, capsys):
+    source = tmp_path / 'atom_default.pth'
+    torch.save({'net': official_state_dict(), 'epoch': 50}, source)
+    assert main(['convert', str(source), str(tmp_path / 'atom.pt')]) == 0
+    assert 'sha256' in capsys.readouterr().out
+    assert (tmp_path / 'atom.pt').is_file()
+    wrong = tmp_path / 'wrong.pth'
+    torch.save({'net': {'fc.weight': torch.zeros(2)}}, wrong)
+    assert main(['convert', str(wrong), str(tmp_path / 'out.pt')]) == 1
+    error = capsys.readouterr().err
+    assert 'does not match the ATOM network' in error and 'unexpected keys: fc.weight' in error
