@@ -28,11 +28,27 @@ def params_from_dict(params_type: type[P], values: Mapping[str, Any]) -> P:
                 raise ValueError(f'parameter {name!r} must be true or false, got {value!r}')
         elif isinstance(default, float) and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
+        elif isinstance(default, tuple) and isinstance(value, (list, tuple)):
+            value = _like(default, value, name)
         elif type(value) is not type(default):
             raise ValueError(
                 f'parameter {name!r} must be a {type(default).__name__}, got {value!r}')
         converted[name] = value
     return params_type(**converted)
+
+
+def _like(default: tuple, values: list | tuple, name: str) -> tuple:
+    """values as a tuple with the element type of default (floats accept integers)."""
+    kind = type(default[0]) if default else None
+    converted = []
+    for value in values:
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if kind is not None and type(value) is not kind:
+            raise ValueError(
+                f'parameter {name!r} must be a list of {kind.__name__}, got {list(values)!r}')
+        converted.append(value)
+    return tuple(converted)
 
 
 def params_to_dict(params: Any) -> dict[str, Any]:

@@ -34,3 +34,18 @@ def test_unknown_key_is_an_error_listing_accepted_keys():
 def test_wrong_types_are_errors(values, message):
     with pytest.raises(ValueError, match=message):
         params_from_dict(Example, values)
+
+
+@dataclass(frozen=True)
+class WithLists:
+    sizes: tuple = (1.0, 2.0)
+    angles: tuple = (5, -5)
+
+
+def test_lists_become_tuples_of_the_default_element_type():
+    params = params_from_dict(WithLists, {'sizes': [3, 4.5], 'angles': [10]})
+    assert params == WithLists(sizes=(3.0, 4.5), angles=(10,))
+    with pytest.raises(ValueError, match="'angles' must be a list of int"):
+        params_from_dict(WithLists, {'angles': [1.5]})
+    with pytest.raises(ValueError, match="'sizes' must be a list of float"):
+        params_from_dict(WithLists, {'sizes': ['a']})
