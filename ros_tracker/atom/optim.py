@@ -61,11 +61,23 @@ def conjugate_gradient(operator: Callable[[Blocks], Blocks], rhs: Blocks, iterat
     return solution
 
 
+def _loss(residual_fn: Callable[[Blocks], Tensor], variables: Blocks) -> float:
+    with torch.no_grad():
+        return 0.5 * float((residual_fn(variables) ** 2).sum())
+
+
 def gauss_newton_step(residual_fn: Callable[[Blocks], Tensor], variables: Blocks,
                       cg_iter: int, preconditioner: Sequence[float] | None = None,
-                      fletcher_reeves: bool = False) -> tuple[Blocks, float]:
+                      fletcher_reeves: bool = False,
+                      max_halvings: int = 8) -> tuple[Blocks, float]:
     """One Gauss-Newton step from variables; returns the new variables and the loss
-    0.5 * |r|^2 before the step."""
+    0.5 * |r|^2 before the step.
+
+    On a non-linear residual (ATOM's joint filter and projection problem is bilinear) the full
+    step can overshoot; it is then halved until the loss no longer rises (at most max_halvings
+    times, after which the variables stay), so no step raises the loss. Linear problems take the
+    full step.
+    """
     x = [v.detach().requires_grad_(True) for v in variables]
     with torch.enable_grad():
         residual = residual_fn(x)
@@ -81,7 +93,12 @@ def gauss_newton_step(residual_fn: Callable[[Blocks], Tensor], variables: Blocks
 
         step = conjugate_gradient(normal_operator, rhs, cg_iter, preconditioner, fletcher_reeves)
     loss = 0.5 * float((residual.detach() ** 2).sum())
-    return [v.detach() + s for v, s in zip(variables, step)], loss
+    for _ in range(max_halvings + 1):
+        updated = [v.detach() + s for v, s in zip(variables, step)]
+        if _loss(residual_fn, updated) <= loss:
+            return updated, loss
+        step = [0.5 * s for s in step]
+    return [v.detach() for v in variables], loss
 
 
 def gauss_newton(residual_fn: Callable[[Blocks], Tensor], variables: Blocks, gn_steps: int,
@@ -94,6 +111,5 @@ def gauss_newton(residual_fn: Callable[[Blocks], Tensor], variables: Blocks, gn_
         variables, loss = gauss_newton_step(residual_fn, variables, cg_iter, preconditioner,
                                             fletcher_reeves)
         losses.append(loss)
-    with torch.no_grad():
-        losses.append(0.5 * float((residual_fn(variables) ** 2).sum()))
+    losses.append(_loss(residual_fn, variables))
     return variables, losses
