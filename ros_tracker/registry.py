@@ -6,8 +6,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+import torch
 import yaml
 
+from ros_tracker.atom.params import AtomParams
 from ros_tracker.opencv.params import CsrtParams
 from ros_tracker.opencv.tracker import CsrtTracker
 from ros_tracker.params import params_from_dict
@@ -44,7 +46,29 @@ class TrackerSpec:
     build: Callable[[Any, BuildOptions], Tracker]
 
 
+def _build_atom(params: AtomParams, options: BuildOptions) -> Tracker:
+    # Imported here: the network code pulls in more of torch than the CSRT baseline needs.
+    from ros_tracker.atom.checkpoint import load_atom_net
+    from ros_tracker.atom.model import atom_net
+    from ros_tracker.atom.tracker import AtomTracker
+    from ros_tracker.device import resolve_device
+
+    device = resolve_device(options.device)
+    if options.weights:
+        net = load_atom_net(options.weights)
+    else:
+        torch.manual_seed(params.seed)  # random weights, but the same ones on every run
+        net = atom_net()
+    return AtomTracker(net, params, device)
+
+
 TRACKERS: dict[str, TrackerSpec] = {
+    'atom': TrackerSpec(
+        description='ATOM (CVPR 2019): IoU-Net + online classifier; CPU or CUDA; '
+                    'weights from ros-tracker convert (random without)',
+        params_type=AtomParams,
+        build=_build_atom,
+    ),
     'csrt': TrackerSpec(
         description='OpenCV CSRT correlation filter: CPU only, no weights',
         params_type=CsrtParams,

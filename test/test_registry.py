@@ -9,7 +9,7 @@ CONFIG = Path(__file__).resolve().parent.parent / 'config'
 
 
 def test_unknown_tracker_lists_the_accepted_names():
-    with pytest.raises(ValueError, match=r"unknown tracker 'nope'; accepted: \['csrt'"):
+    with pytest.raises(ValueError, match=r"unknown tracker 'nope'; accepted: \['atom', 'csrt'"):
         build_tracker('nope')
 
 

@@ -51,7 +51,6 @@ class AtomParams:
             gradient-ascent steps on the predicted IoU.
         scale_factors: scales searched in multi_scale mode.
         no_classifier_search_scale: search area of the no_classifier mode.
-        device: 'auto', 'cpu', 'cuda' or 'cuda:N'.
         seed: random seed of augmentation and box jitter (runs are deterministic).
     """
 
@@ -97,7 +96,6 @@ class AtomParams:
     box_refinement_step_decay: float = 1.0
     scale_factors: tuple = (1.02 ** -2, 1.02 ** -1, 1.0, 1.02, 1.02 ** 2)
     no_classifier_search_scale: float = 8.0
-    device: str = 'auto'
     seed: int = 0
 
     def __post_init__(self) -> None:

@@ -1,0 +1,25 @@
+"""The compute device named by a user setting: 'auto', 'cpu', 'cuda' or 'cuda:N'."""
+
+from __future__ import annotations
+
+import torch
+
+
+def resolve_device(name: str) -> torch.device:
+    """The torch device for name; 'auto' is the first GPU when CUDA is available, else the CPU.
+
+    Raises:
+        ValueError: an unknown name, or a CUDA device that this machine does not have.
+    """
+    if name == 'auto':
+        return torch.device('cuda:0' if torch.cuda.is_available() else 'cpu')
+    if name == 'cpu':
+        return torch.device('cpu')
+    if name == 'cuda' or (name.startswith('cuda:') and name[5:].isdigit()):
+        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        index = int(name[5:]) if ':' in name else 0
+        if index >= count:
+            raise ValueError(f'device {name!r} is not available: this machine has {count} CUDA '
+                             "device(s); use 'auto' or 'cpu'")
+        return torch.device(f'cuda:{index}')
+    raise ValueError(f"unknown device {name!r}; accepted: 'auto', 'cpu', 'cuda', 'cuda:N'")

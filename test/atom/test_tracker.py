@@ -1,0 +1,61 @@
+"""ATOM end to end with random weights (no trained weights ship yet): it must run in every mode,
+deterministically, and its classifier must follow a target it has learned."""
+
+import pytest
+
+from ros_tracker.boxes import iou
+from ros_tracker.datasets.sequence import read_uniform_sequence
+from ros_tracker.registry import build_tracker, BuildOptions
+from scenes import scene
+
+
+def run(tracker, steps=6, start=60, speed=4):
+    tracker.initialize(*scene(start, 100))
+    results = []
+    for step in range(1, steps + 1):
+        frame, truth = scene(start + speed * step, 100)
+        results.append((tracker.track(frame), truth))
+    return results
+
+
+def test_two_runs_give_the_same_boxes():
+    first = [r.box for r, _ in run(build_tracker('atom'))]
+    second = [r.box for r, _ in run(build_tracker('atom'))]
+    assert first == second
+
+
+@pytest.mark.parametrize('mode', ['full', 'multi_scale', 'no_classifier'])
+def test_every_mode_tracks_and_reports_a_confidence(mode):
+    for result, _ in run(build_tracker('atom', {'mode': mode}), steps=3):
+        assert result.box.is_finite() and result.box.w > 0 and result.box.h > 0
+        assert 0.0 <= result.confidence <= 1.0
+
+
+def test_the_online_classifier_follows_the_target():
+    # The classifier is learned online, so it works even on a random backbone; the IoU-Net
+    # needs trained weights, hence the classifier-only mode here.
+    results = run(build_tracker('atom', {'mode': 'multi_scale'}), steps=10)
+    overlaps = [iou(result.box, truth) for result, truth in results]
+    assert sum(overlaps) / len(overlaps) > 0.6
+    assert all(result.found for result, _ in results)
+
+
+def test_track_before_initialize_is_an_error():
+    with pytest.raises(RuntimeError, match='before initialize'):
+        build_tracker('atom').track(scene(0, 0)[0])
+
+
+def test_unknown_mode_and_bad_weights_are_rejected(tmp_path):
+    with pytest.raises(ValueError, match='mode must be one of'):
+        build_tracker('atom', {'mode': 'fast'})
+    with pytest.raises(ValueError, match='no such file'):
+        build_tracker('atom', options=BuildOptions(weights=str(tmp_path / 'missing.pt')))
+
+
+def test_runs_on_real_video(shared_sequences):
+    sequence = read_uniform_sequence(shared_sequences / 'VOT2015' / 'ball1')
+    tracker = build_tracker('atom')
+    tracker.initialize(sequence.frame(0), sequence.boxes[0])
+    for index in range(1, 4):
+        result = tracker.track(sequence.frame(index))
+        assert result.box.is_finite()
