@@ -52,6 +52,7 @@ class SampleMemory:
         self.samples: Tensor | None = None
         self.labels: Tensor | None = None
         self.weights: Tensor | None = None
+        self.count = 0
         self._previous_slot: int | None = None
 
     def initialize(self, samples: Tensor, labels: Tensor) -> None:
@@ -62,7 +63,14 @@ class SampleMemory:
         self.samples[:len(samples)] = samples
         self.labels[:len(labels)] = labels
         self.weights[:len(samples)] = 1.0 / len(samples)
+        self.count = len(samples)
         self._previous_slot = None
+
+    def active(self) -> tuple[Tensor, Tensor, Tensor]:
+        """Samples, labels and weights of the filled slots: empty slots weigh 0, so leaving
+        them out of the optimization changes nothing but its cost."""
+        return (self.samples[:self.count], self.labels[:self.count],
+                self.weights[:self.count])
 
     def add(self, sample: Tensor, label: Tensor, learning_rate: float) -> int:
         """Store a sample with weight learning_rate (older ones decay); returns its slot."""
@@ -80,6 +88,7 @@ class SampleMemory:
             weights[:self.initial_count] = self.minimum_initial_weight / self.initial_count
         self.samples[slot] = sample
         self.labels[slot] = label
+        self.count = max(self.count, slot + 1)
         self._previous_slot = slot
         return slot
 
@@ -132,12 +141,12 @@ class OnlineClassifier:
 
     def update(self, cg_iter: int) -> list[float]:
         """One Gauss-Newton step of cg_iter CG iterations on the filter over the memory."""
-        memory = self.memory
+        samples, labels, weights = self.memory.active()
 
         def filter_residual(variables: Blocks) -> Tensor:
             (kernel,) = variables
             return torch.cat([
-                self._data_residual(memory.samples, memory.labels, memory.weights, kernel),
+                self._data_residual(samples, labels, weights, kernel),
                 math.sqrt(self.params.filter_reg) * kernel.flatten()])
 
         (self.filter,), losses = gauss_newton(filter_residual, [self.filter], 1, cg_iter)

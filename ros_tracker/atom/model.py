@@ -204,17 +204,27 @@ class AtomIoUNet(nn.Module):
         feat3, feat4 = features
         return self.conv3_2t(self.conv3_1t(feat3)), self.conv4_2t(self.conv4_1t(feat4))
 
+    def modulate(self, modulation: tuple[Tensor, Tensor],
+                 iou_features: tuple[Tensor, Tensor]) -> tuple[Tensor, Tensor]:
+        """Test-branch features multiplied channel-wise by the modulation vectors."""
+        (mod3, mod4), (feat3, feat4) = modulation, iou_features
+        batch = feat3.shape[0]
+        return feat3 * mod3.reshape(batch, -1, 1, 1), feat4 * mod4.reshape(batch, -1, 1, 1)
+
+    def iou_from_modulated(self, modulated: tuple[Tensor, Tensor], proposals: Tensor) -> Tensor:
+        """Predicted 2*IoU - 1 of proposals Tensor[B, N, 4] (xywh, patch pixels) on modulated
+        features: Tensor[B, N]. Box refinement calls this repeatedly on the same features."""
+        batch, count = proposals.shape[:2]
+        rois = _xywh_to_rois(proposals)
+        pooled3 = self.prroi_pool3t(modulated[0], rois)
+        pooled4 = self.prroi_pool4t(modulated[1], rois)
+        combined = torch.cat([self.fc3_rt(pooled3), self.fc4_rt(pooled4)], dim=1)
+        return self.iou_predictor(combined).reshape(batch, count)
+
     def predict_iou(self, modulation: tuple[Tensor, Tensor], iou_features: tuple[Tensor, Tensor],
                     proposals: Tensor) -> Tensor:
         """Predicted 2*IoU - 1 of proposals Tensor[B, N, 4] (xywh, patch pixels): Tensor[B, N]."""
-        mod3, mod4 = modulation
-        feat3, feat4 = iou_features
-        batch, count = proposals.shape[:2]
-        rois = _xywh_to_rois(proposals)
-        pooled3 = self.prroi_pool3t(feat3 * mod3.reshape(batch, -1, 1, 1), rois)
-        pooled4 = self.prroi_pool4t(feat4 * mod4.reshape(batch, -1, 1, 1), rois)
-        combined = torch.cat([self.fc3_rt(pooled3), self.fc4_rt(pooled4)], dim=1)
-        return self.iou_predictor(combined).reshape(batch, count)
+        return self.iou_from_modulated(self.modulate(modulation, iou_features), proposals)
 
     def forward(self, reference_features: list[Tensor], test_features: list[Tensor],
                 reference_boxes: Tensor, proposals: Tensor) -> Tensor:

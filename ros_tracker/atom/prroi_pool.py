@@ -45,15 +45,25 @@ def prroi_pool2d(features: Tensor, rois: Tensor, output_size: tuple[int, int],
         0 for bins of zero area.
     """
     bins_h, bins_w = output_size
-    height, width = features.shape[-2:]
+    channels, height, width = features.shape[1:]
     batch_index = rois[:, 0].long()
     x1, y1, x2, y2 = (rois[:, i] * spatial_scale for i in range(1, 5))
     x2 = torch.maximum(x2, x1)  # an inverted box has zero area
     y2 = torch.maximum(y2, y1)
     weights_x = _axis_weights(x1, x2, bins_w, width)  # [K, PW, W]
     weights_y = _axis_weights(y1, y2, bins_h, height)  # [K, PH, H]
+    pooled = features.new_zeros(len(rois), channels, bins_h, bins_w)
+    for batch in torch.unique(batch_index).tolist():
+        # All boxes of one image at once: two small matrix products instead of a copy of the
+        # feature map per box.
+        selected = (batch_index == batch).nonzero()[:, 0]
+        count = len(selected)
+        along_x = features[batch].reshape(channels * height, width) @ \
+            weights_x[selected].reshape(count * bins_w, width).T  # [C*H, n*PW]
+        along_x = along_x.reshape(channels, height, count, bins_w)
+        pooled = pooled.index_copy(0, selected, torch.einsum(
+            'nph,chnq->ncpq', weights_y[selected], along_x))
     bin_area = ((x2 - x1) / bins_w) * ((y2 - y1) / bins_h)  # [K]
-    pooled = torch.einsum('kph,kchw,kqw->kcpq', weights_y, features[batch_index], weights_x)
     safe_area = torch.where(bin_area > 0, bin_area, torch.ones_like(bin_area))
     return torch.where(bin_area[:, None, None, None] > 0,
                        pooled / safe_area[:, None, None, None], torch.zeros_like(pooled))

@@ -48,7 +48,8 @@ class AtomTracker(Tracker):
         self.params = params
         self.device = str(device)
         self._device = device
-        self.net = net.to(device).eval()
+        # Channels-last convolutions are markedly faster on CPUs (oneDNN) and tensor-core GPUs.
+        self.net = net.to(device, memory_format=torch.channels_last).eval()
         for parameter in self.net.parameters():
             parameter.requires_grad_(False)
         self.state: TrackState | None = None
@@ -91,7 +92,8 @@ class AtomTracker(Tracker):
 
     def _features(self, patches: Tensor) -> dict[str, Tensor]:
         with torch.no_grad():
-            return self.net.extract_features(normalize(patches))
+            return self.net.extract_features(
+                normalize(patches).contiguous(memory_format=torch.channels_last))
 
     # ---- initialize -----------------------------------------------------------------------
 
@@ -234,8 +236,9 @@ class AtomTracker(Tracker):
         centres = initial[:2] + initial[2:] / 2 + noise[:, :2]
         boxes = torch.cat([initial[None], torch.cat([centres - sizes / 2, sizes], dim=1)])
         with torch.no_grad():
-            iou_features = self.net.bb_regressor.get_iou_feat(features)
-        boxes, ious = self._optimize_boxes(iou_features, boxes.to(self._device))
+            iou_net = self.net.bb_regressor
+            modulated = iou_net.modulate(self.state.modulation, iou_net.get_iou_feat(features))
+        boxes, ious = self._optimize_boxes(modulated, boxes.to(self._device))
         boxes[:, 2:] = boxes[:, 2:].clamp(min=1.0)
         aspect = boxes[:, 2] / boxes[:, 3]
         keep = (aspect < params.maximal_aspect_ratio) & (aspect > 1 / params.maximal_aspect_ratio)
@@ -252,7 +255,7 @@ class AtomTracker(Tracker):
                                                  / state.base_target_size.prod()))
         return float(ious[best].mean())
 
-    def _optimize_boxes(self, iou_features: tuple[Tensor, Tensor],
+    def _optimize_boxes(self, modulated: tuple[Tensor, Tensor],
                         boxes: Tensor) -> tuple[Tensor, Tensor]:
         """Gradient ascent on the predicted IoU, steps scaled by the box size; returns the boxes
         and the IoU predicted for them before the last step (as officially)."""
@@ -263,8 +266,7 @@ class AtomTracker(Tracker):
         for _ in range(params.box_refinement_iter):
             current = boxes.detach().requires_grad_(True)
             with torch.enable_grad():
-                ious = self.net.bb_regressor.predict_iou(self.state.modulation, iou_features,
-                                                         current)
+                ious = self.net.bb_regressor.iou_from_modulated(modulated, current)
                 (gradient,) = torch.autograd.grad(ious.sum(), current)
             boxes = (current + step * gradient * current[:, :, 2:].repeat(1, 1, 2)).detach()
             step *= params.box_refinement_step_decay

@@ -80,3 +80,14 @@ def test_filter_updates_lower_the_loss():
     classifier.memory.add(new[0], labels[0], params.learning_rate)
     before, after = classifier.update(params.cg_iter)
     assert after < before
+
+
+def test_active_memory_holds_exactly_the_filled_slots():
+    memory = SampleMemory(capacity=5, initial_count=2, minimum_initial_weight=0.25)
+    memory.initialize(torch.zeros(2, 1), torch.zeros(2, 1))
+    assert len(memory.active()[0]) == 2
+    for expected in (3, 4, 5, 5):
+        memory.add(torch.ones(1), torch.ones(1), learning_rate=0.1)
+        samples, labels, weights = memory.active()
+        assert len(samples) == len(labels) == len(weights) == expected
+    assert float(memory.weights[memory.count:].sum()) == 0.0

@@ -86,3 +86,15 @@ def test_cuda_matches_cpu():
     expected = prroi_pool2d(features, rois, (5, 5), 1 / 8)
     pooled = prroi_pool2d(features.cuda(), rois.cuda(), (5, 5), 1 / 8)
     assert torch.allclose(pooled.cpu(), expected, atol=1e-5)
+
+
+def test_boxes_of_several_images_in_any_order():
+    torch.manual_seed(3)
+    features = torch.randn(3, 4, 12, 12, dtype=torch.float64)
+    rois = torch.tensor([[2, 5.0, 6, 60, 70], [0, 10, 10, 50, 40], [2, 0, 0, 90, 90],
+                         [1, 30, 20, 80, 85]], dtype=torch.float64)
+    together = prroi_pool2d(features, rois, (3, 3), 1 / 8)
+    for row, roi in enumerate(rois):
+        alone = prroi_pool2d(features[int(roi[0])][None],
+                             torch.cat([roi.new_zeros(1), roi[1:]])[None], (3, 3), 1 / 8)
+        assert torch.allclose(together[row], alone[0])
