@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 import sys
 
 from ros_tracker.registry import tracker_names, TRACKERS
 from ros_tracker.ros.demo import DEMO_VIDEO
+
+#: The parameter files shipped with the package (one per tracker).
+CONFIG = Path(__file__).resolve().parent.parent / 'config'
 
 
 def _trackers(args: argparse.Namespace) -> int:
@@ -29,6 +33,35 @@ def _convert(args: argparse.Namespace) -> int:
         print(f'ros-tracker convert: {error}', file=sys.stderr)
         return 1
     print(f'wrote {args.destination} (sha256 {digest})')
+    return 0
+
+
+def _benchmark(args: argparse.Namespace) -> int:
+    from ros_tracker.evaluation.benchmark import load_split, markdown_report, run_sequence
+    from ros_tracker.registry import BuildOptions, build_tracker, load_tracker_config
+
+    sequences = load_split(args.data, args.split)
+    weights = dict(item.split('=', 1) for item in args.weights)
+    results = {}
+    for name in args.trackers:
+        config = load_tracker_config(CONFIG / f'{name}.yaml', name)
+        options = BuildOptions(device=args.device, weights=weights.get(name, ''))
+        runs = []
+        for sequence in sequences:
+            tracker = build_tracker(name, config, options)
+            runs.append(run_sequence(tracker, sequence, args.max_frames))
+            print(f'{name} {sequence.name}: AUC {runs[-1].accuracy.auc:.3f}', flush=True)
+        results[name] = runs
+    settings = {
+        'command': 'ros-tracker ' + ' '.join(sys.argv[1:]) if sys.argv[1:] else 'ros-tracker',
+        'data': f'{args.split} split of {Path(args.data).name}/ ({len(sequences)} sequences)',
+        'device': args.device,
+        'weights': ', '.join(f'{k}: {Path(v).name}' for k, v in weights.items())
+                   or 'none (trackers that need weights ran with random ones)',
+    }
+    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.output).write_text(markdown_report(results, settings), encoding='utf-8')
+    print(f'wrote {args.output}')
     return 0
 
 
@@ -56,6 +89,19 @@ def build_parser() -> argparse.ArgumentParser:
     convert.add_argument('source', help='official checkpoint, e.g. atom_default.pth')
     convert.add_argument('destination', help='output file, e.g. atom.pt')
     convert.set_defaults(run=_convert)
+    benchmark = commands.add_parser(
+        'benchmark', help='run trackers over annotated sequences and write a Markdown report')
+    benchmark.add_argument('--trackers', nargs='+', default=['csrt', 'atom'],
+                           choices=tracker_names())
+    benchmark.add_argument('--data', default='../shared/data/sequences',
+                           help='root of the uniform sequence layout (default: %(default)s)')
+    benchmark.add_argument('--split', default='eval', choices=['eval', 'train', 'all'])
+    benchmark.add_argument('--device', default='auto', help="'auto', 'cpu', 'cuda' or 'cuda:N'")
+    benchmark.add_argument('--weights', nargs='*', default=[], metavar='TRACKER=PATH',
+                           help='weights file per tracker, e.g. atom=atom.pt')
+    benchmark.add_argument('--max-frames', type=int, help='frames per sequence (default: all)')
+    benchmark.add_argument('--output', default='docs/benchmarks.md')
+    benchmark.set_defaults(run=_benchmark)
     return parser
 
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import abc
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Mapping
 
 import numpy as np
 
@@ -18,11 +19,14 @@ class TrackResult:
         box: the target's box in pixels of that frame.
         confidence: the tracker's confidence in [0, 1].
         found: False when the tracker itself believes the target is not in the frame.
+        stage_ms: milliseconds spent in each stage of the tracker on this frame (for benchmarks;
+            empty for trackers that do not report stages).
     """
 
     box: Box
     confidence: float
     found: bool
+    stage_ms: Mapping[str, float] = field(default_factory=dict)
 
 
 class Tracker(abc.ABC):

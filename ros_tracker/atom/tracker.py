@@ -16,6 +16,7 @@ from ros_tracker.atom.params import AtomParams
 from ros_tracker.atom.sampling import (apply_transform, first_frame_transforms, image_to_tensor,
                                        normalize, sample_patch)
 from ros_tracker.boxes import Box
+from ros_tracker.timing import StageTimer
 from ros_tracker.tracker import Tracker, TrackResult
 
 FEATURE_STRIDE = 16
@@ -151,22 +152,25 @@ class AtomTracker(Tracker):
         if state is None:
             raise RuntimeError('track() called before initialize()')
         state.frame += 1
+        timer = StageTimer(self._device)
         image = image_to_tensor(frame, self._device)
         state.image_size = torch.tensor(frame.shape[:2], dtype=torch.float32)
         sample_position = torch.round(state.position)
         if self.params.mode == 'no_classifier':
-            return self._track_without_classifier(image, sample_position)
+            return self._track_without_classifier(image, sample_position, timer)
         scales = ([state.target_scale * f for f in self.params.scale_factors]
                   if self.params.mode == 'multi_scale' else [state.target_scale])
         patches = torch.cat([sample_patch(image, sample_position,
                                           torch.full((2,), self._sample_size * scale),
                                           self._sample_size) for scale in scales])
         features = self._features(patches)
+        timer.lap('features')
         projected = state.classifier.project(power_normalize(features['layer3']))
         scores = upsample_scores(state.classifier.scores(projected)[:, 0], self._sample_size)
         best = int(torch.argmax(scores.flatten(1).max(dim=1).values))
         scale = scales[best]
         location = localize(scores[best], state.target_size / scale, self.params)
+        timer.lap('classification')
         if location.flag is not Flag.NOT_FOUND:
             displacement = torch.tensor(location.displacement) * scale
             self._move_to(sample_position + displacement)
@@ -179,21 +183,27 @@ class AtomTracker(Tracker):
                     sample_position, scale,
                     update_scale=(location.flag is not Flag.UNCERTAIN
                                   or self.params.update_scale_when_uncertain))
+        timer.lap('refinement')
         self._learn(projected[best], sample_position, scale, location.flag)
+        timer.lap('update')
         confidence = min(max(location.score, 0.0), 1.0)
-        return TrackResult(self._box(), confidence, location.flag is not Flag.NOT_FOUND)
+        return TrackResult(self._box(), confidence, location.flag is not Flag.NOT_FOUND,
+                           timer.stages)
 
-    def _track_without_classifier(self, image: Tensor, sample_position: Tensor) -> TrackResult:
+    def _track_without_classifier(self, image: Tensor, sample_position: Tensor,
+                                  timer: StageTimer) -> TrackResult:
         """The 'No Classif.' ablation: the IoU-Net alone refines the previous box each frame."""
         state = self.state
         patch = sample_patch(image, sample_position,
                              torch.full((2,), self._sample_size * state.target_scale),
                              self._sample_size)
         features = self._features(patch)
+        timer.lap('features')
         iou = self._refine_box([features['layer2'], features['layer3']], sample_position,
                                state.target_scale, update_scale=True)
+        timer.lap('refinement')
         confidence = 0.0 if iou is None else min(max((iou + 1.0) / 2.0, 0.0), 1.0)
-        return TrackResult(self._box(), confidence, iou is not None)
+        return TrackResult(self._box(), confidence, iou is not None, timer.stages)
 
     def _move_to(self, position: Tensor) -> None:
         """Set the position, kept within 0.3 target sizes outside the image (as officially)."""

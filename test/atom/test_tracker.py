@@ -59,3 +59,9 @@ def test_runs_on_real_video(shared_sequences):
     for index in range(1, 4):
         result = tracker.track(sequence.frame(index))
         assert result.box.is_finite()
+
+
+def test_frames_report_their_stage_times():
+    result, _ = run(build_tracker('atom'), steps=1)[0]
+    assert set(result.stage_ms) == {'features', 'classification', 'refinement', 'update'}
+    assert all(ms >= 0 for ms in result.stage_ms.values())

@@ -1,0 +1,1 @@
+"""Measuring trackers on annotated video: accuracy, lost-flag quality and speed."""
