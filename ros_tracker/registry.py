@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-import torch
 import yaml
 
 from ros_tracker.atom.params import AtomParams
@@ -47,7 +46,9 @@ class TrackerSpec:
 
 
 def _build_atom(params: AtomParams, options: BuildOptions) -> Tracker:
-    # Imported here: the network code pulls in more of torch than the CSRT baseline needs.
+    # Imported here: the CSRT baseline needs neither PyTorch nor the network code.
+    import torch
+
     from ros_tracker.atom.checkpoint import load_atom_net
     from ros_tracker.atom.model import atom_net
     from ros_tracker.atom.tracker import AtomTracker

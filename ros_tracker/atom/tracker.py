@@ -100,6 +100,7 @@ class AtomTracker(Tracker):
 
     def initialize(self, frame: np.ndarray, box: Box) -> None:
         params = self.params
+        self._generator.manual_seed(params.seed)  # a re-initialization repeats a fresh start
         image = image_to_tensor(frame, self._device)
         position = torch.tensor([box.y + (box.h - 1) / 2, box.x + (box.w - 1) / 2])
         target_size = torch.tensor([box.h, box.w])

@@ -65,3 +65,9 @@ def test_frames_report_their_stage_times():
     result, _ = run(build_tracker('atom'), steps=1)[0]
     assert set(result.stage_ms) == {'features', 'classification', 'refinement', 'update'}
     assert all(ms >= 0 for ms in result.stage_ms.values())
+
+
+def test_reinitializing_repeats_a_fresh_start():
+    tracker = build_tracker('atom')
+    first = [r.box for r, _ in run(tracker, steps=3)]
+    assert [r.box for r, _ in run(tracker, steps=3)] == first
