@@ -36,32 +36,37 @@ def _convert(args: argparse.Namespace) -> int:
     return 0
 
 
-def _benchmark(args: argparse.Namespace) -> int:
-    from ros_tracker.evaluation.benchmark import load_split, markdown_report, run_sequence
+def _eval(args: argparse.Namespace) -> int:
+    from ros_tracker.evaluation.runner import (load_sequences, results_document, run_sequence,
+                                               save_results, sequence_names)
     from ros_tracker.registry import BuildOptions, build_tracker, load_tracker_config
 
-    sequences = load_split(args.data, args.split)
-    weights = dict(item.split('=', 1) for item in args.weights)
-    results = {}
-    for name in args.trackers:
-        config = load_tracker_config(CONFIG / f'{name}.yaml', name)
-        options = BuildOptions(device=args.device, weights=weights.get(name, ''))
-        runs = []
-        for sequence in sequences:
-            tracker = build_tracker(name, config, options)
-            runs.append(run_sequence(tracker, sequence, args.max_frames))
-            print(f'{name} {sequence.name}: AUC {runs[-1].accuracy.auc:.3f}', flush=True)
-        results[name] = runs
-    settings = {
-        'command': 'ros-tracker ' + ' '.join(sys.argv[1:]) if sys.argv[1:] else 'ros-tracker',
-        'data': f'{args.split} split of {Path(args.data).name}/ ({len(sequences)} sequences)',
-        'device': args.device,
-        'weights': ', '.join(f'{k}: {Path(v).name}' for k, v in weights.items())
-                   or 'none (trackers that need weights ran with random ones)',
-    }
-    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.output).write_text(markdown_report(results, settings), encoding='utf-8')
-    print(f'wrote {args.output}')
+    names = args.sequences.split(',') if args.sequences else sequence_names(args.split)
+    sequences = load_sequences(args.dataset, names)
+    config = load_tracker_config(args.config or CONFIG / f'{args.tracker}.yaml', args.tracker)
+    options = BuildOptions(device=args.device, weights=args.weights or '')
+    runs = []
+    for sequence in sequences:
+        tracker = build_tracker(args.tracker, config, options)
+        runs.append(run_sequence(tracker, sequence, args.max_frames))
+        print(f'{args.tracker} {sequence.name}: AUC {runs[-1].accuracy.auc:.3f}', flush=True)
+    settings = {'weights': Path(args.weights).name if args.weights else '',
+                'data': f'{len(sequences)} sequences of {Path(args.dataset).name}/ '
+                        f'({args.sequences or args.split})',
+                'config': config}
+    path = save_results(args.out, results_document(args.tracker, runs, settings,
+                                                   tracker.device), runs)
+    print(f'wrote {path}')
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from ros_tracker.evaluation.report import load_results, markdown_report
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / 'benchmarks.md').write_text(markdown_report(load_results(args.results)),
+                                       encoding='utf-8')
+    print(f'wrote {out / "benchmarks.md"}')
     return 0
 
 
@@ -89,19 +94,25 @@ def build_parser() -> argparse.ArgumentParser:
     convert.add_argument('source', help='official checkpoint, e.g. atom_default.pth')
     convert.add_argument('destination', help='output file, e.g. atom.pt')
     convert.set_defaults(run=_convert)
-    benchmark = commands.add_parser(
-        'benchmark', help='run trackers over annotated sequences and write a Markdown report')
-    benchmark.add_argument('--trackers', nargs='+', default=['csrt', 'atom'],
-                           choices=tracker_names())
-    benchmark.add_argument('--data', default='../shared/data/sequences',
-                           help='root of the uniform sequence layout (default: %(default)s)')
-    benchmark.add_argument('--split', default='eval', choices=['eval', 'train', 'all'])
-    benchmark.add_argument('--device', default='auto', help="'auto', 'cpu', 'cuda' or 'cuda:N'")
-    benchmark.add_argument('--weights', nargs='*', default=[], metavar='TRACKER=PATH',
-                           help='weights file per tracker, e.g. atom=atom.pt')
-    benchmark.add_argument('--max-frames', type=int, help='frames per sequence (default: all)')
-    benchmark.add_argument('--output', default='docs/benchmarks.md')
-    benchmark.set_defaults(run=_benchmark)
+    evaluate = commands.add_parser(
+        'eval', help='track annotated sequences once each and write DIR/results.json and the '
+                     'boxes of every frame')
+    evaluate.add_argument('--tracker', required=True, choices=tracker_names())
+    evaluate.add_argument('--weights', help='weights file of the tracker')
+    evaluate.add_argument('--device', default='auto', help="'auto', 'cpu', 'cuda' or 'cuda:N'")
+    evaluate.add_argument('--config', help='parameter file (default: config/<tracker>.yaml)')
+    evaluate.add_argument('--dataset', default='../shared/data/sequences',
+                          help='root of the uniform sequence layout (default: %(default)s)')
+    evaluate.add_argument('--sequences', help='comma-separated DATASET/SEQUENCE names '
+                                              '(default: the --split of the shared data)')
+    evaluate.add_argument('--split', default='eval', choices=['eval', 'train', 'all'])
+    evaluate.add_argument('--max-frames', type=int, help='frames per sequence (default: all)')
+    evaluate.add_argument('--out', required=True, help='output folder')
+    evaluate.set_defaults(run=_eval)
+    report = commands.add_parser('report', help='write benchmarks.md from eval results')
+    report.add_argument('results', nargs='+', help='folders written by ros-tracker eval')
+    report.add_argument('--out', default='docs', help='folder for benchmarks.md')
+    report.set_defaults(run=_report)
     return parser
 
 
