@@ -176,8 +176,11 @@ class AtomTracker(Tracker):
             displacement = torch.tensor(location.displacement) * scale
             self._move_to(sample_position + displacement)
             if self.params.mode == 'multi_scale':
-                state.target_scale = scale
-                state.target_size = state.base_target_size * scale
+                # As officially: at least 10 px, at most the image, whatever the scores say.
+                smallest = float(torch.max(10.0 / state.base_target_size))
+                largest = float(torch.min(state.image_size / state.base_target_size))
+                state.target_scale = min(max(scale, smallest), largest)
+                state.target_size = state.base_target_size * state.target_scale
             else:
                 self._refine_box(
                     [features['layer2'][best:best + 1], features['layer3'][best:best + 1]],

@@ -288,3 +288,22 @@ def test_runtime_parameter_changes_are_validated(client):
     assert detection.results[0].hypothesis.class_id == 'box'
     assert set_parameter('class_id', 'square').successful
     client.node.destroy_client(service)
+
+
+def test_the_node_runs_atom(ros, tmp_path):
+    process = NodeProcess(tmp_path, {**PARAMETERS, 'tracker': 'atom'}, name='atom_tracker')
+    client = Client('atom_tracker')
+    try:
+        client.wait_for_node()
+        stamp = next(STAMPS)
+        frame, box = scene(60, 100)
+        client.send(frame, stamp)
+        client.init(box, stamp)
+        client.wait_until(lambda: client.detections[stamp].detections, 'the init outcome')
+        # lost_after_frames is 2: the first frame after init is published whatever ATOM says.
+        (detection,) = client.send(scene(63, 100)[0], next(STAMPS)).detections
+        assert 0.0 <= detection.results[0].hypothesis.score <= 1.0
+        assert 'atom tracker loaded and warmed up on cpu' in process.log()
+    finally:
+        client.close()
+        assert process.stop() == 0, process.log()
