@@ -60,7 +60,7 @@ def _build_atom(params: AtomParams, options: BuildOptions) -> Tracker:
     else:
         torch.manual_seed(params.seed)  # random weights, but the same ones on every run
         net = atom_net()
-    return AtomTracker(net, params, device)
+    return AtomTracker(net, params, device, half=options.half)
 
 
 TRACKERS: dict[str, TrackerSpec] = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 MODES = ('full', 'multi_scale', 'no_classifier')
+AUTOCAST = ('none', 'float16', 'bfloat16')
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,9 @@ class AtomParams:
         scale_factors: scales searched in multi_scale mode.
         no_classifier_search_scale: search area of the no_classifier mode.
         seed: random seed of augmentation and box jitter (runs are deterministic).
+        autocast: reduced precision for the backbone and the IoU-Net ('none', 'float16',
+            'bfloat16'); the online classifier always runs in float32. The node's ``half``
+            parameter selects 'float16' on CUDA.
     """
 
     mode: str = 'full'
@@ -97,10 +101,13 @@ class AtomParams:
     scale_factors: tuple = (1.02 ** -2, 1.02 ** -1, 1.0, 1.02, 1.02 ** 2)
     no_classifier_search_scale: float = 8.0
     seed: int = 0
+    autocast: str = 'none'
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
             raise ValueError(f'mode must be one of {list(MODES)}, got {self.mode!r}')
+        if self.autocast not in AUTOCAST:
+            raise ValueError(f'autocast must be one of {list(AUTOCAST)}, got {self.autocast!r}')
         if self.image_sample_size % 16 != 0:
             raise ValueError(f'image_sample_size must be a multiple of 16, got '
                              f'{self.image_sample_size}')

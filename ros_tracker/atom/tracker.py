@@ -43,10 +43,16 @@ class AtomTracker(Tracker):
         net: ATOM's network; it is put in eval mode and never trained here.
         params: tracking parameters (official defaults).
         device: where the network runs.
+        half: float16 autocast for the network when device is a GPU (overrides
+            params.autocast there; ignored on the CPU).
     """
 
-    def __init__(self, net: AtomNet, params: AtomParams, device: torch.device) -> None:
+    def __init__(self, net: AtomNet, params: AtomParams, device: torch.device,
+                 half: bool = False) -> None:
         self.params = params
+        precision = 'float16' if half and device.type == 'cuda' else params.autocast
+        self._autocast_dtype = {'none': None, 'float16': torch.float16,
+                                'bfloat16': torch.bfloat16}[precision]
         self.device = str(device)
         self._device = device
         # Channels-last convolutions are markedly faster on CPUs (oneDNN) and tensor-core GPUs.
@@ -91,10 +97,16 @@ class AtomTracker(Tracker):
 
     # ---- features -------------------------------------------------------------------------
 
+    def _network(self) -> torch.autocast:
+        """The precision context of the backbone and the IoU-Net."""
+        return torch.autocast(self._device.type, dtype=self._autocast_dtype,
+                              enabled=self._autocast_dtype is not None)
+
     def _features(self, patches: Tensor) -> dict[str, Tensor]:
-        with torch.no_grad():
-            return self.net.extract_features(
+        with torch.no_grad(), self._network():
+            features = self.net.extract_features(
                 normalize(patches).contiguous(memory_format=torch.channels_last))
+        return {name: value.float() for name, value in features.items()}
 
     # ---- initialize -----------------------------------------------------------------------
 
@@ -123,7 +135,7 @@ class AtomTracker(Tracker):
         box_in_patch = self._patch_box(position, target_size, sample_position, target_scale)
         modulation = None
         if params.mode != 'multi_scale':
-            with torch.no_grad():
+            with torch.no_grad(), self._network():
                 modulation = self.net.bb_regressor.get_modulation(
                     identity, box_in_patch[None].to(self._device))
         classifier = None
@@ -249,7 +261,7 @@ class AtomTracker(Tracker):
         sizes = (initial[2:] + noise[:, 2:]).clamp(min=float(initial[2:].min()) / 3)
         centres = initial[:2] + initial[2:] / 2 + noise[:, :2]
         boxes = torch.cat([initial[None], torch.cat([centres - sizes / 2, sizes], dim=1)])
-        with torch.no_grad():
+        with torch.no_grad(), self._network():
             iou_net = self.net.bb_regressor
             modulated = iou_net.modulate(self.state.modulation, iou_net.get_iou_feat(features))
         boxes, ious = self._optimize_boxes(modulated, boxes.to(self._device))
@@ -279,8 +291,8 @@ class AtomTracker(Tracker):
         ious = None
         for _ in range(params.box_refinement_iter):
             current = boxes.detach().requires_grad_(True)
-            with torch.enable_grad():
-                ious = self.net.bb_regressor.iou_from_modulated(modulated, current)
+            with torch.enable_grad(), self._network():
+                ious = self.net.bb_regressor.iou_from_modulated(modulated, current).float()
                 (gradient,) = torch.autograd.grad(ious.sum(), current)
             boxes = (current + step * gradient * current[:, :, 2:].repeat(1, 1, 2)).detach()
             step *= params.box_refinement_step_decay

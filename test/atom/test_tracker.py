@@ -71,3 +71,12 @@ def test_reinitializing_repeats_a_fresh_start():
     tracker = build_tracker('atom')
     first = [r.box for r, _ in run(tracker, steps=3)]
     assert [r.box for r, _ in run(tracker, steps=3)] == first
+
+
+def test_bfloat16_autocast_runs_deterministically():
+    first = [r for r, _ in run(build_tracker('atom', {'autocast': 'bfloat16'}), steps=3)]
+    second = [r for r, _ in run(build_tracker('atom', {'autocast': 'bfloat16'}), steps=3)]
+    assert [r.box for r in first] == [r.box for r in second]
+    assert all(r.box.is_finite() and 0.0 <= r.confidence <= 1.0 for r in first)
+    with pytest.raises(ValueError, match='autocast must be one of'):
+        build_tracker('atom', {'autocast': 'int8'})
