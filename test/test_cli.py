@@ -21,4 +21,4 @@ def test_convert_writes_weights_and_reports_bad_files(tmp_path, capsys):
     torch.save({'net': {'fc.weight': torch.zeros(2)}}, wrong)
     assert main(['convert', str(wrong), str(tmp_path / 'out.pt')]) == 1
     error = capsys.readouterr().err
-    assert 'does not match the ATOM network' in error and 'unexpected keys: fc.weight' in error
+    assert 'does not match the AtomNet network' in error and 'unexpected keys: fc.weight' in error

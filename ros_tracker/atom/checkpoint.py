@@ -10,26 +10,22 @@ and needs no stand-ins.
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 import pickle
 import re
 from typing import Any
 
 import torch
-from torch import nn, Tensor
+from torch import Tensor
 
 from ros_tracker.atom.model import atom_net, AtomNet
+from ros_tracker.weights import CheckpointError, first_line, load_state_dict_strictly, save_weights
 
 #: Top-level modules of the training framework whose pickled objects official checkpoints carry.
 TRAINING_FRAMEWORK_MODULES = ('dlframework', 'ltr', 'pytracking')
 #: Marks files written by save_weights.
 FORMAT = 'ros_tracker.atom.weights'
 _UNSUPPORTED_GLOBAL = re.compile(r'GLOBAL (\S+)')
-
-
-class CheckpointError(ValueError):
-    """A weights file that is unreadable, unsafe, or not ATOM's."""
 
 
 class _TrainingFrameworkObject:
@@ -42,10 +38,6 @@ class _TrainingFrameworkObject:
         pass
 
 
-def _first_line(error: Exception) -> str:
-    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-
-
 def _load_weights_only(path: Path) -> Any:
     """torch.load with weights_only=True, admitting training-framework classes as inert objects."""
     stand_ins: list[tuple[type, str]] = []
@@ -56,17 +48,17 @@ def _load_weights_only(path: Path) -> Any:
         except pickle.UnpicklingError as error:
             match = _UNSUPPORTED_GLOBAL.search(str(error))
             if match is None:
-                raise CheckpointError(f'{path}: cannot be read: {_first_line(error)}') from None
+                raise CheckpointError(f'{path}: cannot be read: {first_line(error)}') from None
             name = match.group(1)
             if name.split('.')[0] not in TRAINING_FRAMEWORK_MODULES:
                 raise CheckpointError(
                     f'{path}: refused: it references {name}, which is neither a tensor nor part '
                     'of an ATOM training checkpoint (loading it could run code)') from None
             if any(known == name for _, known in stand_ins):
-                raise CheckpointError(f'{path}: cannot be read: {_first_line(error)}') from None
+                raise CheckpointError(f'{path}: cannot be read: {first_line(error)}') from None
             stand_ins.append((_TrainingFrameworkObject, name))
         except (RuntimeError, EOFError, OSError) as error:
-            raise CheckpointError(f'{path}: cannot be read: {_first_line(error)}') from None
+            raise CheckpointError(f'{path}: cannot be read: {first_line(error)}') from None
 
 
 def read_state_dict(path: str | Path) -> dict[str, Tensor]:
@@ -84,22 +76,6 @@ def read_state_dict(path: str | Path) -> dict[str, Tensor]:
     return dict(state)
 
 
-def load_state_dict_strictly(module: nn.Module, state: dict[str, Tensor], source: str) -> None:
-    """Load state into module, or raise CheckpointError listing missing, unexpected and
-    mis-shaped keys."""
-    expected = module.state_dict()
-    missing = sorted(set(expected) - set(state))
-    unexpected = sorted(set(state) - set(expected))
-    mis_shaped = sorted(f'{k} {tuple(state[k].shape)} != {tuple(v.shape)}'
-                        for k, v in expected.items() if k in state and state[k].shape != v.shape)
-    problems = [f'{label}: {", ".join(keys)}' for label, keys in (
-        ('missing keys', missing), ('unexpected keys', unexpected),
-        ('shape mismatches', mis_shaped)) if keys]
-    if problems:
-        raise CheckpointError(f'{source}: does not match the ATOM network; ' + '; '.join(problems))
-    module.load_state_dict(state, strict=True)
-
-
 def load_atom_net(path: str | Path) -> AtomNet:
     """ATOM's network with the weights of path (official checkpoint or converted file)."""
     net = atom_net()
@@ -107,16 +83,9 @@ def load_atom_net(path: str | Path) -> AtomNet:
     return net
 
 
-def save_weights(state: dict[str, Tensor], path: str | Path) -> str:
-    """Write a plain weights-only file; returns its SHA-256."""
-    path = Path(path)
-    torch.save({'format': FORMAT, 'net': {k: v.detach().cpu() for k, v in state.items()}}, path)
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def convert(source: str | Path, destination: str | Path) -> str:
     """Check source against the ATOM network and write its weights to destination; returns the
     written file's SHA-256."""
     state = read_state_dict(source)
     load_state_dict_strictly(atom_net(), state, str(source))
-    return save_weights(state, destination)
+    return save_weights(destination, state, FORMAT)

@@ -1,0 +1,61 @@
+"""Weights files of the project: plain tensors saved with torch.save and read with
+``weights_only=True``, so loading never runs code from the file."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn, Tensor
+
+
+class CheckpointError(ValueError):
+    """A weights file that is unreadable, unsafe, or not for this network."""
+
+
+def first_line(error: Exception) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def save_weights(path: str | Path, state: dict[str, Tensor], file_format: str,
+                 **metadata: Any) -> str:
+    """Write {'format': file_format, 'net': state, **metadata}; returns the file's SHA-256."""
+    path = Path(path)
+    content = {'format': file_format, **metadata,
+               'net': {k: v.detach().cpu() for k, v in state.items()}}
+    torch.save(content, path)
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def read_weights(path: str | Path, file_format: str) -> dict[str, Any]:
+    """The content of a file written by save_weights with file_format."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f'{path}: no such file')
+    try:
+        content = torch.load(path, map_location='cpu', weights_only=True)
+    except Exception as error:  # unpickling errors come in many types; all mean "unusable"
+        raise CheckpointError(f'{path}: cannot be read: {first_line(error)}') from None
+    if not isinstance(content, dict) or content.get('format') != file_format:
+        raise CheckpointError(f'{path}: not a {file_format} file')
+    return content
+
+
+def load_state_dict_strictly(module: nn.Module, state: dict[str, Tensor], source: str) -> None:
+    """Load state into module, or raise CheckpointError listing missing, unexpected and
+    mis-shaped keys."""
+    expected = module.state_dict()
+    missing = sorted(set(expected) - set(state))
+    unexpected = sorted(set(state) - set(expected))
+    mis_shaped = sorted(f'{k} {tuple(state[k].shape)} != {tuple(v.shape)}'
+                        for k, v in expected.items() if k in state and state[k].shape != v.shape)
+    problems = [f'{label}: {", ".join(keys)}' for label, keys in (
+        ('missing keys', missing), ('unexpected keys', unexpected),
+        ('shape mismatches', mis_shaped)) if keys]
+    if problems:
+        raise CheckpointError(f'{source}: does not match the {type(module).__name__} network; '
+                              + '; '.join(problems))
+    module.load_state_dict(state, strict=True)
