@@ -12,6 +12,7 @@ from ros_tracker.atom.params import AtomParams
 from ros_tracker.opencv.params import CsrtParams
 from ros_tracker.opencv.tracker import CsrtTracker
 from ros_tracker.params import params_from_dict
+from ros_tracker.re3.params import Re3Params
 from ros_tracker.tracker import Tracker
 
 
@@ -63,12 +64,52 @@ def _build_atom(params: AtomParams, options: BuildOptions) -> Tracker:
     return AtomTracker(net, params, device, half=options.half)
 
 
+def _re3_builder(variant: str) -> Callable[[Re3Params, BuildOptions], Tracker]:
+    """The builder of one Re3-family variant."""
+
+    def build(params: Re3Params, options: BuildOptions) -> Tracker:
+        import torch
+
+        from ros_tracker.device import resolve_device
+        from ros_tracker.re3.checkpoint import load_re3_net
+        from ros_tracker.re3.model import VARIANTS
+        from ros_tracker.re3.tracker import Re3Tracker
+
+        device = resolve_device(options.device)
+        if options.weights:
+            net = load_re3_net(options.weights, variant)
+        else:
+            torch.manual_seed(params.seed)  # random weights, but the same ones on every run
+            net = VARIANTS[variant]()
+        return Re3Tracker(net, params, device, half=options.half)
+
+    return build
+
+
 TRACKERS: dict[str, TrackerSpec] = {
     'atom': TrackerSpec(
         description='ATOM (CVPR 2019): IoU-Net + online classifier; CPU or CUDA; '
                     'weights from ros-tracker convert (random without)',
         params_type=AtomParams,
         build=_build_atom,
+    ),
+    'dense_re3': TrackerSpec(
+        description='DenseRe3: Re3 with four densely connected LSTMs; CPU or CUDA; '
+                    'weights from training (random without)',
+        params_type=Re3Params,
+        build=_re3_builder('dense_re3'),
+    ),
+    're3': TrackerSpec(
+        description='Re3 (RA-L 2018) recurrent regression tracker; CPU or CUDA; weights from '
+                    'training or the converted official model (random without)',
+        params_type=Re3Params,
+        build=_re3_builder('re3'),
+    ),
+    'residual_re3': TrackerSpec(
+        description='ResidualRe3: Re3 with three residual LSTM blocks; CPU or CUDA; '
+                    'weights from training (random without)',
+        params_type=Re3Params,
+        build=_re3_builder('residual_re3'),
     ),
     'csrt': TrackerSpec(
         description='OpenCV CSRT correlation filter: CPU only, no weights',

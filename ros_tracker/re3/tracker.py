@@ -1,9 +1,11 @@
 """Re3-family tracking: regress the box from two crops at the previous box, carry LSTM state.
 
-Re3 has no notion of failure, so the tracker adds a confidence: the appearance agreement between
-the new box and the first frame's target (normalized cross-correlation of grey patches), scaled
-down when the box area jumps implausibly between frames. The target counts as not found when the
-confidence falls below min_confidence; the node's lost hysteresis builds on that.
+Re3 has no notion of failure, so the tracker adds a confidence: the appearance agreement
+between the new box and the first frame's target (normalized cross-correlation of grey
+patches), scaled down when the box area jumps implausibly between frames or drifts far from the
+first box's size (Re3's known failure: the box grows onto other objects, or collapses). The
+target counts as not found when the confidence falls below min_confidence; the node's lost
+hysteresis builds on that.
 """
 
 from __future__ import annotations
@@ -93,6 +95,7 @@ class Re3Tracker(Tracker):
         _, state = self._step(patch, patch, self.net.zero_state(1, self._device))
         self._first_state = self._state = state
         self._box, self._previous_rgb, self._steps = box, rgb, 1
+        self._first_area = max(box.area, 1e-6)
         self._reference = grey_patch(frame, box, self.params.appearance_size)
 
     def track(self, frame: np.ndarray) -> TrackResult:
@@ -120,9 +123,16 @@ class Re3Tracker(Tracker):
                            timer.stages)
 
     def _confidence(self, frame: np.ndarray, box: Box) -> float:
-        """Appearance agreement with the first frame, lowered for implausible area jumps."""
+        """Appearance agreement with the first frame, lowered for implausible sizes."""
         similarity = agreement(grey_patch(frame, box, self.params.appearance_size),
                                self._reference)
-        ratio = max(box.area, 1e-6) / max(self._box.area, 1e-6)
-        jump = max(ratio, 1.0 / ratio)
-        return similarity * min(1.0, self.params.max_area_change / jump)
+        area = max(box.area, 1e-6)
+        step = _symmetric_ratio(area / max(self._box.area, 1e-6))
+        drift = _symmetric_ratio(area / self._first_area)
+        return (similarity * min(1.0, self.params.max_area_change / step)
+                * min(1.0, self.params.max_size_change ** 2 / drift))
+
+
+def _symmetric_ratio(ratio: float) -> float:
+    """How far a ratio is from 1, either way (2 for both 2 and 0.5)."""
+    return max(ratio, 1.0 / ratio)
