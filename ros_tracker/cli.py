@@ -25,6 +25,31 @@ def _demo(args: argparse.Namespace) -> int:
                     args.init_box, args.init_frame)
 
 
+def _info(args: argparse.Namespace) -> int:
+    from ros_tracker.registry import spec
+    entry = spec(args.name)
+    print(f'{args.name}: {entry.description}')
+    if entry.network is None:
+        print('no network')
+        return 0
+    network = entry.network()
+    print(network)
+    print(f'parameters: {sum(p.numel() for p in network.parameters())}')
+    return 0
+
+
+def _convert_re3(args: argparse.Namespace) -> int:
+    from ros_tracker.re3.checkpoint import convert_tf_checkpoint
+    from ros_tracker.weights import CheckpointError
+    try:
+        digest = convert_tf_checkpoint(args.source, args.destination)
+    except CheckpointError as error:
+        print(f'ros-tracker convert-re3: {error}', file=sys.stderr)
+        return 1
+    print(f'wrote {args.destination} (sha256 {digest})')
+    return 0
+
+
 def _convert(args: argparse.Namespace) -> int:
     from ros_tracker.atom.checkpoint import CheckpointError, convert
     try:
@@ -94,6 +119,15 @@ def build_parser() -> argparse.ArgumentParser:
     convert.add_argument('source', help='official checkpoint, e.g. atom_default.pth')
     convert.add_argument('destination', help='output file, e.g. atom.pt')
     convert.set_defaults(run=_convert)
+    info = commands.add_parser('info', help="print a tracker's network and parameter count")
+    info.add_argument('name', choices=tracker_names())
+    info.set_defaults(run=_info)
+    convert_re3 = commands.add_parser(
+        'convert-re3', help='convert the official Re3 TensorFlow checkpoint to a re3 weights '
+                            'file (needs TensorFlow)')
+    convert_re3.add_argument('source', help='checkpoint prefix, e.g. checkpoints/model.ckpt-N')
+    convert_re3.add_argument('destination', help='output file, e.g. re3.pt')
+    convert_re3.set_defaults(run=_convert_re3)
     evaluate = commands.add_parser(
         'eval', help='track annotated sequences once each and write DIR/results.json and the '
                      'boxes of every frame')

@@ -39,11 +39,14 @@ class TrackerSpec:
         description: one line for command-line listings and launch-argument help.
         params_type: the frozen dataclass holding the tracker's own parameters.
         build: makes a tracker from its parameters and the common options.
+        network: makes the tracker's (randomly initialized) network, for summaries; None for
+            trackers without one.
     """
 
     description: str
     params_type: type
     build: Callable[[Any, BuildOptions], Tracker]
+    network: Callable[[], Any] | None = None
 
 
 def _build_atom(params: AtomParams, options: BuildOptions) -> Tracker:
@@ -62,6 +65,18 @@ def _build_atom(params: AtomParams, options: BuildOptions) -> Tracker:
         torch.manual_seed(params.seed)  # random weights, but the same ones on every run
         net = atom_net()
     return AtomTracker(net, params, device, half=options.half)
+
+
+def _atom_network() -> Any:
+    from ros_tracker.atom.model import atom_net
+    return atom_net()
+
+
+def _re3_network(variant: str) -> Callable[[], Any]:
+    def network() -> Any:
+        from ros_tracker.re3.model import VARIANTS
+        return VARIANTS[variant]()
+    return network
 
 
 def _re3_builder(variant: str) -> Callable[[Re3Params, BuildOptions], Tracker]:
@@ -92,24 +107,28 @@ TRACKERS: dict[str, TrackerSpec] = {
                     'weights from ros-tracker convert (random without)',
         params_type=AtomParams,
         build=_build_atom,
+        network=_atom_network,
     ),
     'dense_re3': TrackerSpec(
         description='DenseRe3: Re3 with four densely connected LSTMs; CPU or CUDA; '
                     'weights from training (random without)',
         params_type=Re3Params,
         build=_re3_builder('dense_re3'),
+        network=_re3_network('dense_re3'),
     ),
     're3': TrackerSpec(
         description='Re3 (RA-L 2018) recurrent regression tracker; CPU or CUDA; weights from '
                     'training or the converted official model (random without)',
         params_type=Re3Params,
         build=_re3_builder('re3'),
+        network=_re3_network('re3'),
     ),
     'residual_re3': TrackerSpec(
         description='ResidualRe3: Re3 with three residual LSTM blocks; CPU or CUDA; '
                     'weights from training (random without)',
         params_type=Re3Params,
         build=_re3_builder('residual_re3'),
+        network=_re3_network('residual_re3'),
     ),
     'csrt': TrackerSpec(
         description='OpenCV CSRT correlation filter: CPU only, no weights',

@@ -22,3 +22,12 @@ def test_convert_writes_weights_and_reports_bad_files(tmp_path, capsys):
     assert main(['convert', str(wrong), str(tmp_path / 'out.pt')]) == 1
     error = capsys.readouterr().err
     assert 'does not match the AtomNet network' in error and 'unexpected keys: fc.weight' in error
+
+
+def test_info_prints_the_parameter_count(capsys):
+    assert main(['info', 'dense_re3']) == 0
+    output = capsys.readouterr().out
+    assert output.rstrip().endswith('parameters: 87031408')
+    assert 'PeepholeLSTMCell' in output
+    assert main(['info', 'csrt']) == 0
+    assert 'no network' in capsys.readouterr().out

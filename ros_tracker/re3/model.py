@@ -100,6 +100,9 @@ class PeepholeLSTMCell(nn.Module):
         # Variance scaling (factor 2, fan-in), the official LSTM initialization.
         nn.init.normal_(self.weight, std=(2.0 / (input_size + hidden_size)) ** 0.5)
 
+    def extra_repr(self) -> str:
+        return f'{self.weight.shape[1] - self.hidden_size}, {self.hidden_size}, peepholes=True'
+
     def zero_state(self, batch: int, device: torch.device) -> LSTMState:
         zeros = torch.zeros(batch, self.hidden_size, device=device)
         return zeros, zeros.clone()

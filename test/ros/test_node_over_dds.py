@@ -290,9 +290,11 @@ def test_runtime_parameter_changes_are_validated(client):
     client.node.destroy_client(service)
 
 
-def test_the_node_runs_atom(ros, tmp_path):
-    process = NodeProcess(tmp_path, {**PARAMETERS, 'tracker': 'atom'}, name='atom_tracker')
-    client = Client('atom_tracker')
+@pytest.mark.parametrize('tracker', ['atom', 're3', 'residual_re3', 'dense_re3'])
+def test_the_node_runs_every_network_tracker(ros, tmp_path, tracker):
+    name = f'{tracker}_tracker'
+    process = NodeProcess(tmp_path, {**PARAMETERS, 'tracker': tracker}, name=name)
+    client = Client(name)
     try:
         client.wait_for_node()
         stamp = next(STAMPS)
@@ -300,10 +302,11 @@ def test_the_node_runs_atom(ros, tmp_path):
         client.send(frame, stamp)
         client.init(box, stamp)
         client.wait_until(lambda: client.detections[stamp].detections, 'the init outcome')
-        # lost_after_frames is 2: the first frame after init is published whatever ATOM says.
+        # lost_after_frames is 2: the first frame after init is published whatever the
+        # (randomly initialized) network says.
         (detection,) = client.send(scene(63, 100)[0], next(STAMPS)).detections
         assert 0.0 <= detection.results[0].hypothesis.score <= 1.0
-        assert 'atom tracker loaded and warmed up on cpu' in process.log()
+        assert f'{tracker} tracker loaded and warmed up on cpu' in process.log()
     finally:
         client.close()
         assert process.stop() == 0, process.log()
