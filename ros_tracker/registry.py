@@ -9,8 +9,8 @@ from typing import Any, Callable, Mapping
 import yaml
 
 from ros_tracker.atom.params import AtomParams
-from ros_tracker.opencv.params import CsrtParams
-from ros_tracker.opencv.tracker import CsrtTracker
+from ros_tracker.opencv.params import CsrtParams, KcfParams, NanoParams
+from ros_tracker.opencv.tracker import CsrtTracker, KcfTracker, NanoTracker
 from ros_tracker.params import params_from_dict
 from ros_tracker.re3.params import Re3Params
 from ros_tracker.tracker import Tracker
@@ -134,6 +134,16 @@ TRACKERS: dict[str, TrackerSpec] = {
         description='OpenCV CSRT correlation filter: CPU only, no weights',
         params_type=CsrtParams,
         build=lambda params, options: CsrtTracker(params),
+    ),
+    'kcf': TrackerSpec(
+        description='OpenCV KCF correlation filter: CPU only, no weights (a peer)',
+        params_type=KcfParams,
+        build=lambda params, options: KcfTracker(params),
+    ),
+    'nano': TrackerSpec(
+        description='OpenCV TrackerNano (NanoTrack v2): CPU, needs its two ONNX models (a peer)',
+        params_type=NanoParams,
+        build=lambda params, options: NanoTracker(params),
     ),
 }
 

@@ -1,1 +1,1 @@
-"""Classical OpenCV trackers: a baseline that runs on any CPU and needs no weights."""
+"""Classical and light OpenCV trackers: CPU baselines and peers to benchmark against."""

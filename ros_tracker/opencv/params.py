@@ -46,3 +46,48 @@ class CsrtParams:
             raise ValueError(f'appearance_size must be at least 4, got {self.appearance_size}')
         if self.number_of_scales < 1 or self.scale_step <= 1.0:
             raise ValueError('number_of_scales must be >= 1 and scale_step > 1')
+
+
+@dataclass(frozen=True)
+class KcfParams:
+    """KCF settings (OpenCV's defaults) plus the appearance check that gives it a confidence.
+
+    Attributes:
+        detect_thresh: correlation peak under which OpenCV reports the target as not found.
+        interp_factor: model learning rate.
+        sigma: Gaussian kernel bandwidth.
+        output_sigma_factor: label width relative to the target size.
+        appearance_size / min_confidence: as for CSRT.
+    """
+
+    detect_thresh: float = 0.5
+    interp_factor: float = 0.075
+    sigma: float = 0.2
+    output_sigma_factor: float = 1.0 / 16.0
+    appearance_size: int = 32
+    min_confidence: float = 0.1
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.min_confidence <= 1.0:
+            raise ValueError(f'min_confidence must lie in [0, 1], got {self.min_confidence}')
+        if self.appearance_size < 4:
+            raise ValueError(f'appearance_size must be at least 4, got {self.appearance_size}')
+
+
+@dataclass(frozen=True)
+class NanoParams:
+    """OpenCV's TrackerNano (NanoTrack v2, ONNX models given by path).
+
+    Attributes:
+        backbone: path of nanotrack_v2_backbone.onnx.
+        neckhead: path of nanotrack_v2_head.onnx.
+        min_confidence: tracking score under which the target counts as not found.
+    """
+
+    backbone: str = ''
+    neckhead: str = ''
+    min_confidence: float = 0.5
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.min_confidence <= 1.0:
+            raise ValueError(f'min_confidence must lie in [0, 1], got {self.min_confidence}')

@@ -34,3 +34,25 @@ def test_invalid_parameters_are_rejected():
 def test_track_before_initialize_is_an_error():
     with pytest.raises(RuntimeError, match='before initialize'):
         build_tracker('csrt').track(scene(0, 0)[0])
+
+
+@pytest.mark.parametrize('name', ['kcf'])
+def test_other_opencv_trackers_follow_the_target(name):
+    tracker = build_tracker(name)
+    tracker.initialize(*scene(40, 100))
+    for step in range(1, 15):
+        frame, truth = scene(40 + 3 * step, 100)
+        result = tracker.track(frame)
+        assert result.found and iou(result.box, truth) > 0.6
+
+
+def test_nano_tracks_with_its_shared_models(shared_sequences):
+    models = shared_sequences.parent.parent / 'peers' / 'nanotrack'
+    tracker = build_tracker('nano', {'backbone': str(models / 'nanotrack_v2_backbone.onnx'),
+                                     'neckhead': str(models / 'nanotrack_v2_head.onnx')})
+    tracker.initialize(*scene(40, 100))
+    for step in range(1, 10):
+        frame, truth = scene(40 + 3 * step, 100)
+        result = tracker.track(frame)
+        assert 0.0 <= result.confidence <= 1.0
+    assert iou(result.box, truth) > 0.5
