@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 import sys
 
+from ros_tracker.datasets.readers import LAYOUTS
 from ros_tracker.registry import tracker_names, TRACKERS
 from ros_tracker.ros.demo import DEMO_VIDEO
 
@@ -66,8 +67,12 @@ def _eval(args: argparse.Namespace) -> int:
                                                save_results, sequence_names)
     from ros_tracker.registry import BuildOptions, build_tracker, load_tracker_config
 
+    if args.layout != 'uniform' and not args.sequences:
+        print('ros-tracker eval: --sequences is needed with --layout ' + args.layout,
+              file=sys.stderr)
+        return 2
     names = args.sequences.split(',') if args.sequences else sequence_names(args.split)
-    sequences = load_sequences(args.dataset, names)
+    sequences = load_sequences(args.dataset, names, args.layout)
     config = load_tracker_config(args.config or CONFIG / f'{args.tracker}.yaml', args.tracker)
     options = BuildOptions(device=args.device, weights=args.weights or '')
     runs = []
@@ -136,7 +141,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument('--device', default='auto', help="'auto', 'cpu', 'cuda' or 'cuda:N'")
     evaluate.add_argument('--config', help='parameter file (default: config/<tracker>.yaml)')
     evaluate.add_argument('--dataset', default='../shared/data/sequences',
-                          help='root of the uniform sequence layout (default: %(default)s)')
+                          help='root of the sequences (default: %(default)s)')
+    evaluate.add_argument('--layout', default='uniform', choices=LAYOUTS,
+                          help='benchmark layout of --dataset (default: %(default)s)')
     evaluate.add_argument('--sequences', help='comma-separated DATASET/SEQUENCE names '
                                               '(default: the --split of the shared data)')
     evaluate.add_argument('--split', default='eval', choices=['eval', 'train', 'all'])

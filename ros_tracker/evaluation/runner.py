@@ -17,7 +17,8 @@ import numpy as np
 import torch
 
 from ros_tracker.boxes import Box
-from ros_tracker.datasets.sequence import read_uniform_sequence, Sequence
+from ros_tracker.datasets.readers import read_sequence
+from ros_tracker.datasets.sequence import Sequence
 from ros_tracker.evaluation.metrics import Accuracy, accuracy
 from ros_tracker.tracker import Tracker
 
@@ -55,8 +56,9 @@ def sequence_names(split: str) -> list[str]:
     return list(SPLITS[split])
 
 
-def load_sequences(root: str | Path, names: list[str]) -> list[Sequence]:
-    return [read_uniform_sequence(Path(root) / name) for name in names]
+def load_sequences(root: str | Path, names: list[str], layout: str = 'uniform') -> list[Sequence]:
+    """The named sequences below root, in one of the benchmark layouts (datasets.readers)."""
+    return [read_sequence(layout, root, name) for name in names]
 
 
 def run_sequence(tracker: Tracker, sequence: Sequence,
