@@ -64,7 +64,7 @@ def _convert(args: argparse.Namespace) -> int:
 
 def _eval(args: argparse.Namespace) -> int:
     from ros_tracker.evaluation.runner import (load_sequences, results_document, run_sequence,
-                                               save_results, sequence_names)
+                                               run_with_resets, save_results, sequence_names)
     from ros_tracker.registry import BuildOptions, build_tracker, load_tracker_config
 
     if args.layout != 'uniform' and not args.sequences:
@@ -75,17 +75,20 @@ def _eval(args: argparse.Namespace) -> int:
     sequences = load_sequences(args.dataset, names, args.layout)
     config = load_tracker_config(args.config or CONFIG / f'{args.tracker}.yaml', args.tracker)
     options = BuildOptions(device=args.device, weights=args.weights or '')
-    runs = []
+    runs, resets = [], []
     for sequence in sequences:
         tracker = build_tracker(args.tracker, config, options)
         runs.append(run_sequence(tracker, sequence, args.max_frames))
-        print(f'{args.tracker} {sequence.name}: AUC {runs[-1].accuracy.auc:.3f}', flush=True)
+        resets.append(run_with_resets(build_tracker(args.tracker, config, options), sequence,
+                                      max_frames=args.max_frames))
+        print(f'{args.tracker} {sequence.name}: AUC {runs[-1].accuracy.auc:.3f}, '
+              f'{resets[-1].failures} failure(s)', flush=True)
     settings = {'weights': Path(args.weights).name if args.weights else '',
                 'data': f'{len(sequences)} sequences of {Path(args.dataset).name}/ '
                         f'({args.sequences or args.split})',
                 'config': config}
     path = save_results(args.out, results_document(args.tracker, runs, settings,
-                                                   tracker.device), runs)
+                                                   tracker.device, resets), runs)
     print(f'wrote {path}')
     return 0
 

@@ -30,16 +30,19 @@ def markdown_report(results: list[dict[str, Any]]) -> str:
             f"data: {result.get('data', '')}")
     lines += ['', '## One-pass accuracy and speed', '',
               'Accuracy is averaged over sequences; speed is the tracker alone (frames already '
-              'decoded). `lost P/R/F1`: the not-found flag as a detector of frames where the box '
-              'misses the target (IoU 0) or the target is absent.', '',
-              '| tracker | AUC | OP50 | OP75 | Prec@20px | lost P | lost R | lost F1 | fps '
-              '| median ms | p90 ms | init ms |',
-              '|---|---|---|---|---|---|---|---|---|---|---|---|']
+              'decoded). `failures` and `mean IoU`: the reset protocol (re-initialized 5 frames '
+              'after each loss of overlap, 10 burn-in frames not scored). `lost P/R/F1`: the '
+              'not-found flag as a detector of frames where the box misses the target (IoU 0) or '
+              'the target is absent.', '',
+              '| tracker | AUC | OP50 | OP75 | Prec@20px | failures | mean IoU | lost P | lost R '
+              '| lost F1 | fps | median ms | p90 ms | init ms |',
+              '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|']
     for result in results:
         o = result['overall']
         lines.append(
             f"| {result['tracker']} | {_f(o['auc'], 3)} | {_f(o['op50'], 3)} | "
-            f"{_f(o['op75'], 3)} | {_f(o['precision20'], 3)} | {_f(o['lost']['precision'], 2)} | "
+            f"{_f(o['op75'], 3)} | {_f(o['precision20'], 3)} | {o.get('failures', 'n/a')} | "
+            f"{_f(o.get('mean_iou'), 3)} | {_f(o['lost']['precision'], 2)} | "
             f"{_f(o['lost']['recall'], 2)} | {_f(o['lost']['f1'], 2)} | {_f(o['fps'], 1)} | "
             f"{_f(o['median_ms'], 1)} | {_f(o['p90_ms'], 1)} | {_f(o['init_ms'], 0)} |")
     staged = [r for r in results if r['overall'].get('stage_ms')]

@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 import torch
 
-from ros_tracker.boxes import Box
+from ros_tracker.boxes import Box, iou
 from ros_tracker.datasets.readers import read_sequence
 from ros_tracker.datasets.sequence import Sequence
 from ros_tracker.evaluation.metrics import Accuracy, accuracy
@@ -82,6 +82,49 @@ def run_sequence(tracker: Tracker, sequence: Sequence,
     return SequenceRun(sequence.name, boxes, score, init_ms, frame_ms, stages)
 
 
+@dataclass(frozen=True)
+class ResetRun:
+    """The reset protocol's outcome on one sequence.
+
+    Attributes:
+        failures: times the box stopped overlapping the target (IoU 0 with a ground truth).
+        mean_iou: mean IoU over the scored frames (the burn-in after each start is left out).
+        scored_frames: frames that entered mean_iou.
+    """
+
+    failures: int
+    mean_iou: float
+    scored_frames: int
+
+
+def run_with_resets(tracker: Tracker, sequence: Sequence, skip: int = 5, burn_in: int = 10,
+                    max_frames: int | None = None) -> ResetRun:
+    """Track until the box misses the target, count a failure, and re-initialize on the first
+    annotated frame skip frames later (VOT style, as in the DenseRe3 paper's Table 1). The
+    burn_in frames after every (re-)initialization are not scored."""
+    boxes = sequence.boxes
+    first = next(i for i, box in enumerate(boxes) if box is not None)
+    last = len(sequence) if max_frames is None else min(len(sequence), first + max_frames)
+    failures, overlaps, index = 0, [], first
+    while index is not None and index < last:
+        tracker.initialize(sequence.frame(index), boxes[index])
+        since_start, index = 0, index + 1
+        while index < last:
+            result = tracker.track(sequence.frame(index))
+            since_start += 1
+            truth = boxes[index]
+            if truth is not None and iou(result.box, truth) == 0.0:
+                failures += 1
+                index = next((i for i in range(index + skip, last) if boxes[i] is not None),
+                             None)
+                break
+            if truth is not None and since_start > burn_in:
+                overlaps.append(iou(result.box, truth))
+            index += 1
+    return ResetRun(failures, float(np.mean(overlaps)) if overlaps else float('nan'),
+                    len(overlaps))
+
+
 def _mean(values: list[float]) -> float:
     finite = [v for v in values if not np.isnan(v)]
     return float(np.mean(finite)) if finite else float('nan')
@@ -123,7 +166,7 @@ def machine_description() -> str:
 
 
 def results_document(tracker: str, runs: list[SequenceRun], settings: dict[str, Any],
-                     device: str) -> dict[str, Any]:
+                     device: str, resets: list[ResetRun] | None = None) -> dict[str, Any]:
     """The content of results.json (field names are read by other tools: keep them stable)."""
     all_ms = [ms for run in runs for ms in run.frame_ms]
     stage_names = sorted({name for run in runs for stages in run.stage_ms for name in stages})
@@ -135,6 +178,11 @@ def results_document(tracker: str, runs: list[SequenceRun], settings: dict[str, 
                             for name in stage_names}}
     sequences = {run.sequence: {**_scores([run.accuracy]), **_speed(run.frame_ms),
                                 'frames': run.accuracy.frames} for run in runs}
+    if resets is not None:
+        for run, reset in zip(runs, resets):
+            sequences[run.sequence].update(failures=reset.failures, mean_iou=reset.mean_iou)
+        overall.update(failures=sum(r.failures for r in resets),
+                       mean_iou=_mean([r.mean_iou for r in resets]))
     return {'tracker': tracker, 'device': device, **settings,
             'machine': machine_description(),
             'versions': {'torch': torch.__version__, 'opencv': cv2.__version__,

@@ -8,8 +8,7 @@ import pytest
 
 from ros_tracker.boxes import Box
 from ros_tracker.datasets.readers import (polygon_to_box, read_got10k, read_lasot, read_otb,
-                                          read_sequence,
-                                          read_uav123, read_vot)
+                                          read_sequence, read_uav123, read_vot)
 
 
 def images(folder, count, pattern):

@@ -1,13 +1,16 @@
 import json
 
 import cv2
+import numpy as np
 import pytest
 
+from ros_tracker.boxes import Box
 from ros_tracker.cli import main
-from ros_tracker.datasets.sequence import read_uniform_sequence
+from ros_tracker.datasets.sequence import read_uniform_sequence, Sequence
 from ros_tracker.evaluation.runner import (load_sequences, results_document, run_sequence,
-                                           sequence_names, SPLITS)
+                                           run_with_resets, sequence_names, SPLITS)
 from ros_tracker.registry import build_tracker
+from ros_tracker.tracker import Tracker, TrackResult
 from scenes import scene
 
 
@@ -42,6 +45,8 @@ def test_eval_and_report_commands(tmp_path):
                  '--sequences', 'Synthetic/square', '--out', str(out)]) == 0
     document = json.loads((out / 'results.json').read_text())
     assert document['tracker'] == 'csrt' and 'Synthetic/square' in document['sequences']
+    assert {'failures', 'mean_iou'} <= set(document['sequences']['Synthetic/square'])
+    assert {'failures', 'mean_iou'} <= set(document['overall'])
     boxes = (out / 'boxes' / 'Synthetic_square.txt').read_text().splitlines()
     assert len(boxes) == 8 and boxes[0] == '40.00,100.00,40.00,40.00'
     assert main(['report', str(out), '--out', str(tmp_path / 'docs')]) == 0
@@ -54,3 +59,36 @@ def test_splits(shared_sequences):
     assert len(load_sequences(shared_sequences, sequence_names('eval'))) == 10
     with pytest.raises(ValueError, match="unknown split 'test'"):
         sequence_names('test')
+
+
+class ReplayTracker(Tracker):
+    """Answers with a prepared box per frame; frames carry their index in their pixels."""
+
+    def __init__(self, answers):
+        self.answers = answers
+        self.starts = []
+
+    def initialize(self, frame, box):
+        self.starts.append(int(frame[0, 0, 0]))
+
+    def track(self, frame):
+        return TrackResult(self.answers[int(frame[0, 0, 0])], 1.0, True)
+
+
+class IndexedSequence(Sequence):
+    def frame(self, index):
+        return np.full((4, 4, 3), index, np.uint8)
+
+
+def test_reset_protocol_counts_failures_and_skips_burn_in():
+    truth = [Box(0, 0, 10, 10)] * 40
+    answers = {i: Box(0, 0, 10, 10) for i in range(40)}
+    answers[15] = Box(50, 50, 10, 10)  # no overlap: a failure at frame 15
+    answers[5] = Box(5, 0, 10, 10)  # IoU 1/3, but inside the first burn-in: not scored
+    tracker = ReplayTracker(answers)
+    sequence = IndexedSequence('toy', [None] * 40, truth)
+    result = run_with_resets(tracker, sequence, skip=5, burn_in=10)
+    assert result.failures == 1
+    assert tracker.starts == [0, 20]  # re-initialized 5 frames after the failure
+    # Scored: frames 11-14 after the first start, 31-39 after the second.
+    assert result.scored_frames == 4 + 9 and result.mean_iou == 1.0
