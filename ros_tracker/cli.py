@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 import sys
+from typing import Callable
 
 from ros_tracker.datasets.readers import LAYOUTS
 from ros_tracker.registry import tracker_names, TRACKERS
@@ -39,27 +40,27 @@ def _info(args: argparse.Namespace) -> int:
     return 0
 
 
-def _convert_re3(args: argparse.Namespace) -> int:
-    from ros_tracker.re3.checkpoint import convert_tf_checkpoint
+def _conversion(command: str, convert: Callable[[str, str], str],
+                args: argparse.Namespace) -> int:
+    """Run a weights conversion; a problem with the file ends with status 1 and its reason."""
     from ros_tracker.weights import CheckpointError
     try:
-        digest = convert_tf_checkpoint(args.source, args.destination)
+        digest = convert(args.source, args.destination)
     except CheckpointError as error:
-        print(f'ros-tracker convert-re3: {error}', file=sys.stderr)
+        print(f'ros-tracker {command}: {error}', file=sys.stderr)
         return 1
     print(f'wrote {args.destination} (sha256 {digest})')
     return 0
 
 
 def _convert(args: argparse.Namespace) -> int:
-    from ros_tracker.atom.checkpoint import CheckpointError, convert
-    try:
-        digest = convert(args.source, args.destination)
-    except CheckpointError as error:
-        print(f'ros-tracker convert: {error}', file=sys.stderr)
-        return 1
-    print(f'wrote {args.destination} (sha256 {digest})')
-    return 0
+    from ros_tracker.atom.checkpoint import convert
+    return _conversion('convert', convert, args)
+
+
+def _convert_re3(args: argparse.Namespace) -> int:
+    from ros_tracker.re3.checkpoint import convert_tf_checkpoint
+    return _conversion('convert-re3', convert_tf_checkpoint, args)
 
 
 def _eval(args: argparse.Namespace) -> int:
