@@ -31,3 +31,12 @@ def agreement(patch: np.ndarray, reference: np.ndarray) -> float:
     if denominator < 1e-6:
         return 0.0
     return float(np.clip((a * b).sum() / denominator, 0.0, 1.0))
+
+
+def check_confidence_settings(appearance_size: int, min_confidence: float) -> None:
+    """Raise ValueError unless the patch size and the threshold of an appearance-based
+    confidence are usable."""
+    if not 0.0 <= min_confidence <= 1.0:
+        raise ValueError(f'min_confidence must lie in [0, 1], got {min_confidence}')
+    if appearance_size < 4:
+        raise ValueError(f'appearance_size must be at least 4, got {appearance_size}')

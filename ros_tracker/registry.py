@@ -72,15 +72,8 @@ def _atom_network() -> Any:
     return atom_net()
 
 
-def _re3_network(variant: str) -> Callable[[], Any]:
-    def network() -> Any:
-        from ros_tracker.re3.model import VARIANTS
-        return VARIANTS[variant]()
-    return network
-
-
-def _re3_builder(variant: str) -> Callable[[Re3Params, BuildOptions], Tracker]:
-    """The builder of one Re3-family variant."""
+def _re3_spec(variant: str, description: str) -> TrackerSpec:
+    """The registry entry of one Re3-family variant."""
 
     def build(params: Re3Params, options: BuildOptions) -> Tracker:
         import torch
@@ -98,7 +91,12 @@ def _re3_builder(variant: str) -> Callable[[Re3Params, BuildOptions], Tracker]:
             net = VARIANTS[variant]()
         return Re3Tracker(net, params, device, half=options.half)
 
-    return build
+    def network() -> Any:
+        from ros_tracker.re3.model import VARIANTS
+        return VARIANTS[variant]()
+
+    return TrackerSpec(f'{description}; CPU or CUDA; weights from training (random without)',
+                       Re3Params, build, network)
 
 
 TRACKERS: dict[str, TrackerSpec] = {
@@ -109,27 +107,11 @@ TRACKERS: dict[str, TrackerSpec] = {
         build=_build_atom,
         network=_atom_network,
     ),
-    'dense_re3': TrackerSpec(
-        description='DenseRe3: Re3 with four densely connected LSTMs; CPU or CUDA; '
-                    'weights from training (random without)',
-        params_type=Re3Params,
-        build=_re3_builder('dense_re3'),
-        network=_re3_network('dense_re3'),
-    ),
-    're3': TrackerSpec(
-        description='Re3 (RA-L 2018) recurrent regression tracker; CPU or CUDA; weights from '
-                    'training or the converted official model (random without)',
-        params_type=Re3Params,
-        build=_re3_builder('re3'),
-        network=_re3_network('re3'),
-    ),
-    'residual_re3': TrackerSpec(
-        description='ResidualRe3: Re3 with three residual LSTM blocks; CPU or CUDA; '
-                    'weights from training (random without)',
-        params_type=Re3Params,
-        build=_re3_builder('residual_re3'),
-        network=_re3_network('residual_re3'),
-    ),
+    'dense_re3': _re3_spec('dense_re3', 'DenseRe3: Re3 with four densely connected LSTMs'),
+    're3': _re3_spec('re3', 'Re3 (RA-L 2018) recurrent regression tracker, as the official '
+                            'TensorFlow model (its weights convert with ros-tracker convert-re3)'),
+    'residual_re3': _re3_spec('residual_re3',
+                              'ResidualRe3: Re3 with three residual LSTM blocks'),
     'csrt': TrackerSpec(
         description='OpenCV CSRT correlation filter: CPU only, no weights',
         params_type=CsrtParams,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ros_tracker.appearance import check_confidence_settings
+
 
 @dataclass(frozen=True)
 class CsrtParams:
@@ -40,10 +42,7 @@ class CsrtParams:
     def __post_init__(self) -> None:
         if self.padding <= 0.0 or self.template_size <= 0.0:
             raise ValueError('padding and template_size must be positive')
-        if not 0.0 <= self.min_confidence <= 1.0:
-            raise ValueError(f'min_confidence must lie in [0, 1], got {self.min_confidence}')
-        if self.appearance_size < 4:
-            raise ValueError(f'appearance_size must be at least 4, got {self.appearance_size}')
+        check_confidence_settings(self.appearance_size, self.min_confidence)
         if self.number_of_scales < 1 or self.scale_step <= 1.0:
             raise ValueError('number_of_scales must be >= 1 and scale_step > 1')
 
@@ -68,10 +67,7 @@ class KcfParams:
     min_confidence: float = 0.1
 
     def __post_init__(self) -> None:
-        if not 0.0 <= self.min_confidence <= 1.0:
-            raise ValueError(f'min_confidence must lie in [0, 1], got {self.min_confidence}')
-        if self.appearance_size < 4:
-            raise ValueError(f'appearance_size must be at least 4, got {self.appearance_size}')
+        check_confidence_settings(self.appearance_size, self.min_confidence)
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ros_tracker.appearance import check_confidence_settings
+
 
 @dataclass(frozen=True)
 class Re3Params:
@@ -34,7 +36,4 @@ class Re3Params:
             raise ValueError('crop_pad must be positive and max_track_length >= 1')
         if self.max_area_change < 1.0 or self.max_size_change < 1.0:
             raise ValueError('max_area_change and max_size_change must be >= 1')
-        if not 0.0 <= self.min_confidence <= 1.0:
-            raise ValueError(f'min_confidence must lie in [0, 1], got {self.min_confidence}')
-        if self.appearance_size < 4:
-            raise ValueError(f'appearance_size must be at least 4, got {self.appearance_size}')
+        check_confidence_settings(self.appearance_size, self.min_confidence)
