@@ -104,6 +104,16 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_conversion(commands: argparse._SubParsersAction, name: str,
+                    run: Callable[[argparse.Namespace], int], description: str,
+                    source_help: str, example_output: str) -> None:
+    """A SOURCE DESTINATION subcommand that converts weights."""
+    parser = commands.add_parser(name, help=description)
+    parser.add_argument('source', help=source_help)
+    parser.add_argument('destination', help=f'output file, e.g. {example_output}')
+    parser.set_defaults(run=run)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog='ros-tracker', description=__doc__)
     commands = parser.add_subparsers(dest='command', required=True)
@@ -122,21 +132,17 @@ def build_parser() -> argparse.ArgumentParser:
                       help='init box in pixels (default: the face in the demo video)')
     demo.add_argument('--init-frame', type=int, help='frame the init box is drawn on')
     demo.set_defaults(run=_demo)
-    convert = commands.add_parser(
-        'convert', help='check an official ATOM checkpoint (atom_default.pth) and save its '
-                        'network weights as a plain weights-only file')
-    convert.add_argument('source', help='official checkpoint, e.g. atom_default.pth')
-    convert.add_argument('destination', help='output file, e.g. atom.pt')
-    convert.set_defaults(run=_convert)
+    _add_conversion(commands, 'convert', _convert,
+                    'check an official ATOM checkpoint (atom_default.pth) and save its network '
+                    'weights as a plain weights-only file',
+                    'official checkpoint, e.g. atom_default.pth', 'atom.pt')
     info = commands.add_parser('info', help="print a tracker's network and parameter count")
     info.add_argument('name', choices=tracker_names())
     info.set_defaults(run=_info)
-    convert_re3 = commands.add_parser(
-        'convert-re3', help='convert the official Re3 TensorFlow checkpoint to a re3 weights '
-                            'file (needs TensorFlow)')
-    convert_re3.add_argument('source', help='checkpoint prefix, e.g. checkpoints/model.ckpt-N')
-    convert_re3.add_argument('destination', help='output file, e.g. re3.pt')
-    convert_re3.set_defaults(run=_convert_re3)
+    _add_conversion(commands, 'convert-re3', _convert_re3,
+                    'convert the official Re3 TensorFlow checkpoint to a re3 weights file '
+                    '(needs TensorFlow)',
+                    'checkpoint prefix, e.g. checkpoints/model.ckpt-N', 're3.pt')
     evaluate = commands.add_parser(
         'eval', help='track annotated sequences once each and write DIR/results.json and the '
                      'boxes of every frame')
