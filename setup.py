@@ -14,7 +14,7 @@ setup(
         ('share/' + package_name + '/launch', glob('launch/*.launch.py')),
         ('share/' + package_name + '/config', glob('config/*.yaml')),
     ],
-    install_requires=['setuptools', 'numpy', 'PyYAML'],
+    install_requires=['setuptools', 'numpy', 'PyYAML', 'tqdm', 'matplotlib'],
     extras_require={'test': ['pytest']},
     zip_safe=True,
     maintainer='ros_tracker maintainers',

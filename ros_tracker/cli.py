@@ -64,9 +64,12 @@ def _convert_re3(args: argparse.Namespace) -> int:
 
 
 def _eval(args: argparse.Namespace) -> int:
-    from ros_tracker.evaluation.runner import (load_sequences, results_document, run_sequence,
-                                               run_with_resets, save_results, sequence_names)
-    from ros_tracker.registry import BuildOptions, build_tracker, load_tracker_config
+    from tqdm import tqdm
+
+    from ros_tracker.evaluation.campaign import evaluate, Evaluation, Outcome
+    from ros_tracker.evaluation.results import results_document, save_results
+    from ros_tracker.evaluation.runner import load_sequences, sequence_names
+    from ros_tracker.registry import BuildOptions, load_tracker_config
 
     if args.layout != 'uniform' and not args.sequences:
         print('ros-tracker eval: --sequences is needed with --layout ' + args.layout,
@@ -75,22 +78,26 @@ def _eval(args: argparse.Namespace) -> int:
     names = args.sequences.split(',') if args.sequences else sequence_names(args.split)
     sequences = load_sequences(args.dataset, names, args.layout)
     config = load_tracker_config(args.config or CONFIG / f'{args.tracker}.yaml', args.tracker)
-    options = BuildOptions(device=args.device, weights=args.weights or '')
-    runs, resets = [], []
-    for sequence in sequences:
-        tracker = build_tracker(args.tracker, config, options)
-        runs.append(run_sequence(tracker, sequence, args.max_frames))
-        resets.append(run_with_resets(build_tracker(args.tracker, config, options), sequence,
-                                      max_frames=args.max_frames))
-        print(f'{args.tracker} {sequence.name}: AUC {runs[-1].accuracy.auc:.3f}, '
-              f'{resets[-1].failures} failure(s)', flush=True)
+    evaluation = Evaluation(args.tracker, config,
+                            BuildOptions(device=args.device, weights=args.weights or ''),
+                            args.max_frames)
+
+    def report(outcome: Outcome) -> None:
+        origin = ' (cached)' if outcome.cached else ''
+        tqdm.write(f'{args.tracker} {outcome.run.sequence}: AUC {outcome.run.accuracy.auc:.3f}, '
+                   f'{outcome.reset.failures} failure(s){origin}')
+
+    outcomes = evaluate(evaluation, sequences, Path(args.out) / 'cache', args.workers,
+                        args.fresh, not args.no_progress, report)
+    runs = [outcome.run for outcome in outcomes]
     settings = {'weights': Path(args.weights).name if args.weights else '',
                 'data': f'{len(sequences)} sequences of {Path(args.dataset).name}/ '
                         f'({args.sequences or args.split})',
-                'config': config}
-    path = save_results(args.out, results_document(args.tracker, runs, settings,
-                                                   tracker.device, resets), runs)
-    print(f'wrote {path}')
+                'config': config, 'workers': args.workers}
+    devices = ', '.join(sorted({outcome.device for outcome in outcomes}))
+    document = results_document(args.tracker, runs, settings, devices,
+                                [outcome.reset for outcome in outcomes])
+    print(f'wrote {save_results(args.out, document, runs)}')
     return 0
 
 
@@ -158,6 +165,12 @@ def build_parser() -> argparse.ArgumentParser:
                                               '(default: the --split of the shared data)')
     evaluate.add_argument('--split', default='eval', choices=['eval', 'train', 'all'])
     evaluate.add_argument('--max-frames', type=int, help='frames per sequence (default: all)')
+    evaluate.add_argument('--workers', type=int, default=1,
+                          help='sequences run in this many processes (speed figures are only '
+                               'comparable with 1, the default)')
+    evaluate.add_argument('--fresh', action='store_true',
+                          help='ignore the outcomes cached in OUT/cache and run everything')
+    evaluate.add_argument('--no-progress', action='store_true', help='no progress bar')
     evaluate.add_argument('--out', required=True, help='output folder')
     evaluate.set_defaults(run=_eval)
     report = commands.add_parser('report', help='write benchmarks.md from eval results')

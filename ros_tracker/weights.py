@@ -27,7 +27,12 @@ def save_weights(path: str | Path, state: dict[str, Tensor], file_format: str,
     content = {'format': file_format, **metadata,
                'net': {k: v.detach().cpu() for k, v in state.items()}}
     torch.save(content, path)
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    return file_sha256(path)
+
+
+def file_sha256(path: str | Path) -> str:
+    """Hex SHA-256 of a file's bytes."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def read_weights(path: str | Path, file_format: str) -> dict[str, Any]:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import cv2
 import numpy as np
 
 from ros_tracker.boxes import Box
@@ -32,3 +35,15 @@ def scene(x: int, y: int, width: int = WIDTH, height: int = HEIGHT) -> tuple[np.
     if x2 > x1 and y2 > y1:
         frame[y1:y2, x1:x2] = PATTERN[y1 - y:y2 - y, x1 - x:x2 - x]
     return frame, Box(float(x), float(y), float(SIZE), float(SIZE))
+
+
+def write_sequence(folder: Path, frames: int = 8) -> None:
+    """A square moving right, in the uniform layout; frame 5 has no ground-truth box."""
+    (folder / 'img').mkdir(parents=True)
+    lines = []
+    for index in range(frames):
+        frame, box = scene(40 + 3 * index, 100)
+        cv2.imwrite(str(folder / 'img' / f'{index + 1:05d}.jpg'), frame,
+                    [cv2.IMWRITE_JPEG_QUALITY, 95])
+        lines.append('nan,nan,nan,nan' if index == 5 else f'{box.x},{box.y},{box.w},{box.h}')
+    (folder / 'groundtruth.txt').write_text('\n'.join(lines) + '\n')

@@ -15,7 +15,8 @@ def test_package_xml_declares_every_run_dependency():
     assert root.get('format') == '3' and root.findtext('name') == 'ros_tracker'
     declared = {element.text for element in root if element.tag in ('depend', 'exec_depend')}
     assert {'rclpy', 'sensor_msgs', 'std_msgs', 'std_srvs', 'vision_msgs', 'diagnostic_msgs',
-            'cv_bridge', 'python3-numpy', 'python3-opencv', 'python3-torch'} <= declared
+            'cv_bridge', 'python3-numpy', 'python3-opencv', 'python3-torch', 'python3-tqdm',
+            'python3-matplotlib'} <= declared
     assert root.find('export/build_type').text == 'ament_python'
 
 

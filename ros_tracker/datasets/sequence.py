@@ -26,12 +26,15 @@ class Sequence:
         frame_paths: image files in order.
         boxes: ground-truth box per frame; None where there is no box.
         attributes: challenge attributes (benchmark abbreviations such as OCC, FM).
+        gaps_unannotated: True where a frame without a box was not annotated (only every n-th
+            frame was), rather than one without the target.
     """
 
     name: str
     frame_paths: list[Path]
     boxes: list[Box | None]
     attributes: list[str] = field(default_factory=list)
+    gaps_unannotated: bool = False
 
     def __post_init__(self) -> None:
         if len(self.frame_paths) != len(self.boxes):
@@ -66,4 +69,5 @@ def read_uniform_sequence(directory: str | Path) -> Sequence:
     meta_path = directory / 'meta.json'
     meta = json.loads(meta_path.read_text(encoding='utf-8')) if meta_path.exists() else {}
     return Sequence(f'{directory.parent.name}/{directory.name}', frames, boxes,
-                    list(meta.get('attributes', [])))
+                    list(meta.get('attributes', [])),
+                    str(meta.get('nan_rows_mean', '')).startswith('not annotated'))

@@ -15,7 +15,11 @@ from ros_tracker.boxes import Box, iou
 
 #: IoU thresholds of the success curve: 0, 0.05, ..., 1.
 SUCCESS_THRESHOLDS = np.linspace(0.0, 1.0, 21)
+#: Centre-error thresholds of the precision curve: 0, 1, ..., 50 pixels.
+PRECISION_THRESHOLDS = np.arange(0.0, 51.0)
 PRECISION_PIXELS = 20.0
+#: Thresholds of the normalized precision curve: 0, 0.01, ..., 0.5 of the target's size.
+NORMALIZED_THRESHOLDS = np.linspace(0.0, 0.5, 51)
 
 
 @dataclass(frozen=True)
@@ -28,9 +32,13 @@ class Accuracy:
             thresholds), in [0, 1].
         op50 / op75: fraction of frames with IoU > 0.5 / > 0.75.
         precision20: fraction of frames whose centre error is at most 20 pixels.
+        norm_precision: area under the normalized precision curve (centre error divided by the
+            ground truth's width and height, thresholds 0..0.5), as TrackingNet defines it.
         lost_precision / lost_recall: of the frames the tracker flagged as not found, the
             fraction where its box really missed the target (IoU 0 or target absent); and of
             those missed frames, the fraction it flagged. nan when undefined.
+        success: the success curve over SUCCESS_THRESHOLDS.
+        precision: the precision curve over PRECISION_THRESHOLDS.
     """
 
     frames: int
@@ -38,8 +46,11 @@ class Accuracy:
     op50: float
     op75: float
     precision20: float
+    norm_precision: float
     lost_precision: float
     lost_recall: float
+    success: tuple[float, ...]
+    precision: tuple[float, ...]
 
 
 def centre_error(a: Box, b: Box) -> float:
@@ -47,31 +58,60 @@ def centre_error(a: Box, b: Box) -> float:
     return math.hypot(ax - bx, ay - by)
 
 
+def normalized_centre_error(predicted: Box, truth: Box) -> float:
+    """Centre error with x measured in the ground truth's widths and y in its heights."""
+    (px, py), (tx, ty) = predicted.center, truth.center
+    return math.hypot((px - tx) / truth.w, (py - ty) / truth.h)
+
+
 def success_curve(overlaps: np.ndarray) -> np.ndarray:
     """Fraction of frames with IoU strictly above each threshold of SUCCESS_THRESHOLDS."""
-    if len(overlaps) == 0:
-        return np.zeros_like(SUCCESS_THRESHOLDS)
-    return (overlaps[None, :] > SUCCESS_THRESHOLDS[:, None]).mean(axis=1)
+    return _fraction_above(overlaps, SUCCESS_THRESHOLDS)
+
+
+def precision_curve(errors: np.ndarray, thresholds: np.ndarray = PRECISION_THRESHOLDS
+                    ) -> np.ndarray:
+    """Fraction of frames whose (centre) error is at most each threshold."""
+    if len(errors) == 0:
+        return np.zeros_like(thresholds)
+    return (errors[None, :] <= thresholds[:, None]).mean(axis=1)
+
+
+def _fraction_above(values: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
+    if len(values) == 0:
+        return np.zeros_like(thresholds)
+    return (values[None, :] > thresholds[:, None]).mean(axis=1)
 
 
 def _ratio(numerator: int, denominator: int) -> float:
     return numerator / denominator if denominator else float('nan')
 
 
-def accuracy(predicted: list[Box], found: list[bool], truth: list[Box | None]) -> Accuracy:
-    """Score a run: predicted boxes and found flags per frame against the ground truth."""
+def accuracy(predicted: list[Box], found: list[bool], truth: list[Box | None],
+             gaps_unannotated: bool = False) -> Accuracy:
+    """Score a run: predicted boxes and found flags per frame against the ground truth.
+
+    A frame without a ground-truth box means the target is absent, unless gaps_unannotated says
+    the frame was simply not annotated: then it is left out of the lost-flag quality too.
+    """
     if not len(predicted) == len(found) == len(truth):
         raise ValueError('predicted, found and truth must have one entry per frame')
     scored = [(p, t) for p, t in zip(predicted, truth) if t is not None]
     overlaps = np.array([iou(p, t) for p, t in scored])
     errors = np.array([centre_error(p, t) for p, t in scored])
-    missed = [t is None or iou(p, t) == 0.0 for p, t in zip(predicted, truth)]
-    flagged = [not f for f in found]
+    normalized = np.array([normalized_centre_error(p, t) for p, t in scored])
+    judged = [(p, f, t) for p, f, t in zip(predicted, found, truth)
+              if t is not None or not gaps_unannotated]
+    missed = [t is None or iou(p, t) == 0.0 for p, _, t in judged]
+    flagged = [not f for _, f, _ in judged]
     hits = sum(m and f for m, f in zip(missed, flagged))
-    curve = success_curve(overlaps)
+    success = success_curve(overlaps)
+    precision = precision_curve(errors)
     return Accuracy(
-        frames=len(scored), auc=float(curve.mean()),
-        op50=float((overlaps > 0.5).mean()) if len(scored) else 0.0,
-        op75=float((overlaps > 0.75).mean()) if len(scored) else 0.0,
-        precision20=float((errors <= PRECISION_PIXELS).mean()) if len(scored) else 0.0,
-        lost_precision=_ratio(hits, sum(flagged)), lost_recall=_ratio(hits, sum(missed)))
+        frames=len(scored), auc=float(success.mean()),
+        op50=float(_fraction_above(overlaps, np.array([0.5]))[0]),
+        op75=float(_fraction_above(overlaps, np.array([0.75]))[0]),
+        precision20=float(precision_curve(errors, np.array([PRECISION_PIXELS]))[0]),
+        norm_precision=float(precision_curve(normalized, NORMALIZED_THRESHOLDS).mean()),
+        lost_precision=_ratio(hits, sum(flagged)), lost_recall=_ratio(hits, sum(missed)),
+        success=tuple(float(v) for v in success), precision=tuple(float(v) for v in precision))

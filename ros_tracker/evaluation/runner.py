@@ -1,20 +1,13 @@
-"""Run a tracker over annotated sequences (one-pass evaluation) and save what it did."""
+"""Run a tracker over annotated sequences: one pass (OPE) and the reset protocol."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-import datetime
-import json
-import os
 from pathlib import Path
-import platform
-import statistics
 import time
-from typing import Any
+from typing import Callable
 
-import cv2
 import numpy as np
-import torch
 
 from ros_tracker.boxes import Box, iou
 from ros_tracker.datasets.readers import read_sequence
@@ -41,10 +34,12 @@ class SequenceRun:
 
     sequence: str
     boxes: list[Box]
+    found: list[bool]
     accuracy: Accuracy
     init_ms: float
     frame_ms: list[float]
     stage_ms: list[dict[str, float]] = field(default_factory=list)
+    attributes: list[str] = field(default_factory=list)
 
 
 def sequence_names(split: str) -> list[str]:
@@ -61,11 +56,27 @@ def load_sequences(root: str | Path, names: list[str], layout: str = 'uniform') 
     return [read_sequence(layout, root, name) for name in names]
 
 
-def run_sequence(tracker: Tracker, sequence: Sequence,
-                 max_frames: int | None = None) -> SequenceRun:
-    """Initialize on the first annotated frame and track every later frame once (OPE)."""
-    first = next(i for i, box in enumerate(sequence.boxes) if box is not None)
+#: Called with the number of frames just gone through (for a progress bar).
+Progress = Callable[[int], None]
+
+
+def frame_range(sequence: Sequence, max_frames: int | None = None) -> tuple[int, int]:
+    """First annotated frame (the init frame) and the end of the frames evaluated."""
+    first = next((i for i, box in enumerate(sequence.boxes) if box is not None), None)
+    if first is None:
+        raise ValueError(f'{sequence.name}: no frame has a ground-truth box to start from')
     last = len(sequence) if max_frames is None else min(len(sequence), first + max_frames)
+    return first, last
+
+
+def _ignore(frames: int) -> None:
+    return None
+
+
+def run_sequence(tracker: Tracker, sequence: Sequence, max_frames: int | None = None,
+                 progress: Progress = _ignore) -> SequenceRun:
+    """Initialize on the first annotated frame and track every later frame once (OPE)."""
+    first, last = frame_range(sequence, max_frames)
     started = time.perf_counter()
     tracker.initialize(sequence.frame(first), sequence.boxes[first])
     init_ms = (time.perf_counter() - started) * 1e3
@@ -78,8 +89,10 @@ def run_sequence(tracker: Tracker, sequence: Sequence,
         boxes.append(result.box)
         found.append(result.found)
         stages.append(dict(result.stage_ms))
-    score = accuracy(boxes, found, sequence.boxes[first:last])
-    return SequenceRun(sequence.name, boxes, score, init_ms, frame_ms, stages)
+        progress(1)
+    score = accuracy(boxes, found, sequence.boxes[first:last], sequence.gaps_unannotated)
+    return SequenceRun(sequence.name, boxes, found, score, init_ms, frame_ms, stages,
+                       list(sequence.attributes))
 
 
 @dataclass(frozen=True)
@@ -98,15 +111,15 @@ class ResetRun:
 
 
 def run_with_resets(tracker: Tracker, sequence: Sequence, skip: int = 5, burn_in: int = 10,
-                    max_frames: int | None = None) -> ResetRun:
+                    max_frames: int | None = None, progress: Progress = _ignore) -> ResetRun:
     """Track until the box misses the target, count a failure, and re-initialize on the first
     annotated frame skip frames later (VOT style, as in the DenseRe3 paper's Table 1). The
-    burn_in frames after every (re-)initialization are not scored."""
+    burn_in frames after every (re-)initialization are not scored. progress hears of every
+    frame after the first, skipped ones included."""
     boxes = sequence.boxes
-    first = next(i for i, box in enumerate(boxes) if box is not None)
-    last = len(sequence) if max_frames is None else min(len(sequence), first + max_frames)
+    first, last = frame_range(sequence, max_frames)
     failures, overlaps, index = 0, [], first
-    while index is not None and index < last:
+    while index < last:
         tracker.initialize(sequence.frame(index), boxes[index])
         since_start, index = 0, index + 1
         while index < last:
@@ -115,91 +128,14 @@ def run_with_resets(tracker: Tracker, sequence: Sequence, skip: int = 5, burn_in
             truth = boxes[index]
             if truth is not None and iou(result.box, truth) == 0.0:
                 failures += 1
-                index = next((i for i in range(index + skip, last) if boxes[i] is not None),
-                             None)
+                restart = next((i for i in range(index + skip, last) if boxes[i] is not None),
+                               last)
+                progress(min(restart + 1, last) - index)  # the restart frame included
+                index = restart
                 break
             if truth is not None and since_start > burn_in:
                 overlaps.append(iou(result.box, truth))
             index += 1
+            progress(1)
     return ResetRun(failures, float(np.mean(overlaps)) if overlaps else float('nan'),
                     len(overlaps))
-
-
-def _mean(values: list[float]) -> float:
-    finite = [v for v in values if not np.isnan(v)]
-    return float(np.mean(finite)) if finite else float('nan')
-
-
-def _f1(precision: float, recall: float) -> float:
-    if np.isnan(precision) or np.isnan(recall) or precision + recall == 0:
-        return float('nan')
-    return 2 * precision * recall / (precision + recall)
-
-
-def _speed(frame_ms: list[float]) -> dict[str, float]:
-    if not frame_ms:
-        return {'fps': float('nan'), 'median_ms': float('nan'), 'p90_ms': float('nan')}
-    return {'fps': 1e3 * len(frame_ms) / sum(frame_ms),
-            'median_ms': statistics.median(frame_ms),
-            'p90_ms': float(np.percentile(frame_ms, 90))}
-
-
-def _scores(accuracies: list[Accuracy]) -> dict[str, Any]:
-    """Accuracy metrics averaged over sequences (as OTB averages per-sequence curves)."""
-    scores = {metric: _mean([getattr(a, metric) for a in accuracies])
-              for metric in ('auc', 'op50', 'op75', 'precision20')}
-    precision = _mean([a.lost_precision for a in accuracies])
-    recall = _mean([a.lost_recall for a in accuracies])
-    scores['lost'] = {'precision': precision, 'recall': recall, 'f1': _f1(precision, recall)}
-    return scores
-
-
-def machine_description() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open('/proc/cpuinfo', encoding='utf-8') as info:
-            cpu = next(line.split(':', 1)[1].strip() for line in info
-                       if line.startswith('model name'))
-    except (OSError, StopIteration):
-        pass
-    return f'{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}'
-
-
-def results_document(tracker: str, runs: list[SequenceRun], settings: dict[str, Any],
-                     device: str, resets: list[ResetRun] | None = None) -> dict[str, Any]:
-    """The content of results.json (field names are read by other tools: keep them stable)."""
-    all_ms = [ms for run in runs for ms in run.frame_ms]
-    stage_names = sorted({name for run in runs for stages in run.stage_ms for name in stages})
-    overall = {**_scores([run.accuracy for run in runs]), **_speed(all_ms),
-               'frames': sum(run.accuracy.frames for run in runs),
-               'init_ms': statistics.median(run.init_ms for run in runs) if runs else None,
-               'stage_ms': {name: statistics.median(stages.get(name, 0.0) for run in runs
-                                                    for stages in run.stage_ms)
-                            for name in stage_names}}
-    sequences = {run.sequence: {**_scores([run.accuracy]), **_speed(run.frame_ms),
-                                'frames': run.accuracy.frames} for run in runs}
-    if resets is not None:
-        for run, reset in zip(runs, resets):
-            sequences[run.sequence].update(failures=reset.failures, mean_iou=reset.mean_iou)
-        overall.update(failures=sum(r.failures for r in resets),
-                       mean_iou=_mean([r.mean_iou for r in resets]))
-    return {'tracker': tracker, 'device': device, **settings,
-            'machine': machine_description(),
-            'versions': {'torch': torch.__version__, 'opencv': cv2.__version__,
-                         'torch_threads': torch.get_num_threads()},
-            'date': datetime.date.today().isoformat(),
-            'overall': overall, 'sequences': sequences}
-
-
-def save_results(directory: str | Path, document: dict[str, Any], runs: list[SequenceRun]) -> Path:
-    """Write results.json and one box file per sequence (x,y,w,h per frame, OTB text format)."""
-    directory = Path(directory)
-    (directory / 'boxes').mkdir(parents=True, exist_ok=True)
-    path = directory / 'results.json'
-    path.write_text(json.dumps(document, indent=1, allow_nan=True) + '\n', encoding='utf-8')
-    for run in runs:
-        lines = [f'{b.x:.2f},{b.y:.2f},{b.w:.2f},{b.h:.2f}' for b in run.boxes]
-        name = run.sequence.replace('/', '_')
-        (directory / 'boxes' / f'{name}.txt').write_text('\n'.join(lines) + '\n',
-                                                         encoding='utf-8')
-    return path

@@ -26,7 +26,7 @@ def test_reads_the_uniform_layout(tmp_path):
     sequence = read_uniform_sequence(folder)
     assert sequence.name == 'OTB/Toy' and len(sequence) == 2
     assert sequence.boxes == [Box(1, 2, 3, 4), None]
-    assert sequence.attributes == ['OCC']
+    assert sequence.attributes == ['OCC'] and not sequence.gaps_unannotated
     assert sequence.frame(1).shape == (8, 10, 3)
 
 
@@ -42,3 +42,13 @@ def test_shared_sequences_are_readable(shared_sequences):
     sequence = read_uniform_sequence(shared_sequences / 'OTB' / 'Crossing')
     assert len(sequence) == 120 and sequence.boxes[0] == Box(204, 150, 17, 50)
     assert not any(box is None or math.isnan(box.x) for box in sequence.boxes)
+
+
+def test_meta_says_when_rows_without_a_box_were_not_annotated(tmp_path):
+    folder = tmp_path / 'MIL' / 'Toy'
+    (folder / 'img').mkdir(parents=True)
+    cv2.imwrite(str(folder / 'img' / '00001.jpg'), np.zeros((4, 4, 3), np.uint8))
+    (folder / 'groundtruth.txt').write_text('1,2,3,4\n')
+    (folder / 'meta.json').write_text(
+        '{"nan_rows_mean": "not annotated (every 5th frame is annotated)"}')
+    assert read_uniform_sequence(folder).gaps_unannotated

@@ -4,7 +4,9 @@ import numpy as np
 import pytest
 
 from ros_tracker.boxes import Box
-from ros_tracker.evaluation.metrics import accuracy, success_curve
+from ros_tracker.evaluation.metrics import (accuracy, normalized_centre_error,
+                                            NORMALIZED_THRESHOLDS, precision_curve,
+                                            success_curve)
 
 
 def test_success_curve_counts_overlaps_strictly_above_each_threshold():
@@ -36,3 +38,56 @@ def test_undefined_flag_quality_is_nan():
     assert math.isnan(result.lost_precision) and math.isnan(result.lost_recall)
     with pytest.raises(ValueError, match='one entry per frame'):
         accuracy([], [True], [])
+
+
+def test_precision_curve_counts_errors_at_or_below_each_threshold():
+    curve = precision_curve(np.array([0.0, 20.0, 20.5, 100.0]))
+    assert len(curve) == 51
+    assert curve[0] == 0.25 and curve[20] == 0.5 and curve[21] == 0.75 and curve[50] == 0.75
+
+
+def test_normalized_centre_error_uses_the_ground_truth_size():
+    # Centre (25, 10) against (15, 15) of a 20 x 10 box: 0.5 widths and 0.5 heights off.
+    assert normalized_centre_error(Box(20, 5, 10, 10), Box(5, 10, 20, 10)) == pytest.approx(
+        math.hypot(0.5, 0.5))
+
+
+def test_normalized_precision_hand_computed():
+    truth = [Box(0, 0, 100, 50)] * 2 + [None]
+    # Normalized errors 0.1 (10 px of a 100 px width) and 0.2 (10 px of a 50 px height);
+    # the frame without ground truth is left out.
+    predicted = [Box(10, 0, 100, 50), Box(0, 10, 100, 50), Box(500, 500, 1, 1)]
+    result = accuracy(predicted, [True, True, True], truth)
+    thresholds = NORMALIZED_THRESHOLDS
+    expected = np.mean([(0.1 <= t) / 2 + (0.2 <= t) / 2 for t in thresholds])
+    assert result.norm_precision == pytest.approx(expected)
+    # 41 of the 51 thresholds reach 0.1 and 31 reach 0.2: (41 + 31) / 2 / 51.
+    assert result.norm_precision == pytest.approx(72 / 102, abs=0.02)
+
+
+def test_zero_overlap_frames_count_as_misses_in_every_metric():
+    truth = [Box(0, 0, 10, 10)] * 4
+    predicted = [Box(0, 0, 10, 10), Box(0, 0, 10, 10), Box(50, 50, 10, 10), Box(50, 50, 10, 10)]
+    result = accuracy(predicted, [True, True, False, True], truth)
+    assert result.success[0] == 0.5  # IoU > 0 on two frames of four
+    assert result.auc == pytest.approx(np.mean([0.5] * 20 + [0.0]))
+    assert result.precision20 == 0.5 and result.op50 == 0.5
+    # Two missed frames; one flagged and it really missed.
+    assert (result.lost_precision, result.lost_recall) == (1.0, 0.5)
+
+
+def test_all_absent_sequence_scores_nothing_and_every_flag_is_right():
+    result = accuracy([Box(0, 0, 5, 5)] * 2, [False, False], [None, None])
+    assert result.frames == 0 and result.auc == 0.0 and result.norm_precision == 0.0
+    assert (result.lost_precision, result.lost_recall) == (1.0, 1.0)
+
+
+def test_unannotated_gaps_are_left_out_of_the_lost_flag_quality():
+    truth = [Box(0, 0, 10, 10), None, None]
+    predicted = [Box(0, 0, 10, 10)] * 3
+    found = [True, False, True]
+    absent = accuracy(predicted, found, truth)
+    assert (absent.lost_precision, absent.lost_recall) == (1.0, 0.5)
+    unannotated = accuracy(predicted, found, truth, gaps_unannotated=True)
+    assert math.isnan(unannotated.lost_precision) and math.isnan(unannotated.lost_recall)
+    assert unannotated.frames == absent.frames == 1

@@ -1,28 +1,17 @@
 import json
 
-import cv2
 import numpy as np
 import pytest
 
 from ros_tracker.boxes import Box
 from ros_tracker.cli import main
 from ros_tracker.datasets.sequence import read_uniform_sequence, Sequence
-from ros_tracker.evaluation.runner import (load_sequences, results_document, run_sequence,
-                                           run_with_resets, sequence_names, SPLITS)
+from ros_tracker.evaluation.results import results_document
+from ros_tracker.evaluation.runner import (load_sequences, run_sequence, run_with_resets,
+                                           sequence_names, SPLITS)
 from ros_tracker.registry import build_tracker
 from ros_tracker.tracker import Tracker, TrackResult
-from scenes import scene
-
-
-def write_sequence(folder, frames=8):
-    (folder / 'img').mkdir(parents=True)
-    lines = []
-    for index in range(frames):
-        frame, box = scene(40 + 3 * index, 100)
-        cv2.imwrite(str(folder / 'img' / f'{index + 1:05d}.jpg'), frame,
-                    [cv2.IMWRITE_JPEG_QUALITY, 95])
-        lines.append('nan,nan,nan,nan' if index == 5 else f'{box.x},{box.y},{box.w},{box.h}')
-    (folder / 'groundtruth.txt').write_text('\n'.join(lines) + '\n')
+from scenes import write_sequence
 
 
 def test_run_sequence_scores_annotated_frames_and_times_tracking(tmp_path):
@@ -87,7 +76,9 @@ def test_reset_protocol_counts_failures_and_skips_burn_in():
     answers[5] = Box(5, 0, 10, 10)  # IoU 1/3, but inside the first burn-in: not scored
     tracker = ReplayTracker(answers)
     sequence = IndexedSequence('toy', [None] * 40, truth)
-    result = run_with_resets(tracker, sequence, skip=5, burn_in=10)
+    progress = []
+    result = run_with_resets(tracker, sequence, skip=5, burn_in=10, progress=progress.append)
+    assert sum(progress) == 39  # every frame after the first, skipped ones included
     assert result.failures == 1
     assert tracker.starts == [0, 20]  # re-initialized 5 frames after the failure
     # Scored: frames 11-14 after the first start, 31-39 after the second.

@@ -1,0 +1,191 @@
+"""One tracker over many sequences, with every sequence's outcome cached on disk.
+
+A repeated or interrupted evaluation only runs the sequences whose cached outcome is missing or
+was made with something else (tracker, parameters, weights file, device, frame limit, ground
+truth or machine). Sequences can run in worker processes.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import asdict, dataclass
+import hashlib
+import json
+import multiprocessing
+import os
+from pathlib import Path
+import queue
+from typing import Any, Callable
+
+import torch
+from tqdm import tqdm
+
+from ros_tracker.boxes import Box
+from ros_tracker.datasets.sequence import Sequence
+from ros_tracker.evaluation.metrics import accuracy
+from ros_tracker.evaluation.results import machine_description
+from ros_tracker.evaluation.runner import (frame_range, Progress, ResetRun, run_sequence,
+                                           run_with_resets, SequenceRun)
+from ros_tracker.registry import build_tracker, BuildOptions
+from ros_tracker.weights import file_sha256
+
+CACHE_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """What is evaluated: a registered tracker with its parameters and build options."""
+
+    tracker: str
+    config: dict[str, Any]
+    options: BuildOptions
+    max_frames: int | None = None
+
+
+@dataclass
+class Outcome:
+    """One sequence's one-pass run and reset-protocol run, and the device they ran on."""
+
+    run: SequenceRun
+    reset: ResetRun
+    device: str
+    cached: bool = False
+
+
+def _truth_digest(sequence: Sequence) -> str:
+    text = ';'.join('nan' if b is None else f'{b.x},{b.y},{b.w},{b.h}' for b in sequence.boxes)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def cache_key(evaluation: Evaluation, sequence: Sequence, weights_sha256: str) -> dict[str, Any]:
+    """Everything a cached outcome depends on; a different value means a new run."""
+    return {'format': CACHE_FORMAT, 'tracker': evaluation.tracker,
+            'config': json.loads(json.dumps(evaluation.config)),
+            'weights_sha256': weights_sha256, 'device': evaluation.options.device,
+            'half': evaluation.options.half, 'max_frames': evaluation.max_frames,
+            'sequence': sequence.name, 'frames': len(sequence),
+            'truth': _truth_digest(sequence), 'machine': machine_description()}
+
+
+def cache_path(directory: Path, sequence: Sequence) -> Path:
+    return directory / (sequence.name.replace('/', '_') + '.json')
+
+
+def _record(key: dict[str, Any], outcome: Outcome) -> dict[str, Any]:
+    run = outcome.run
+    return {'key': key, 'device': outcome.device,
+            'boxes': [[b.x, b.y, b.w, b.h] for b in run.boxes], 'found': run.found,
+            'init_ms': run.init_ms, 'frame_ms': run.frame_ms, 'stage_ms': run.stage_ms,
+            'reset': asdict(outcome.reset)}
+
+
+def load_cached(path: Path, key: dict[str, Any], sequence: Sequence,
+                max_frames: int | None) -> Outcome | None:
+    """The cached outcome at path if it was made with key; scores are recomputed from its boxes,
+    so a change in the metrics never needs a new run."""
+    try:
+        record = json.loads(path.read_text(encoding='utf-8'))
+    except (OSError, ValueError):
+        return None
+    if record.get('key') != key:
+        return None
+    first, last = frame_range(sequence, max_frames)
+    boxes = [Box(*values) for values in record['boxes']]
+    found = [bool(flag) for flag in record['found']]
+    if len(boxes) != last - first or len(found) != len(boxes):
+        return None
+    score = accuracy(boxes, found, sequence.boxes[first:last], sequence.gaps_unannotated)
+    run = SequenceRun(sequence.name, boxes, found, score, record['init_ms'], record['frame_ms'],
+                      record['stage_ms'], list(sequence.attributes))
+    return Outcome(run, ResetRun(**record['reset']), record['device'], cached=True)
+
+
+def evaluate_sequence(evaluation: Evaluation, sequence: Sequence,
+                      progress: Progress) -> Outcome:
+    """Run the tracker once (OPE) and under the reset protocol, each from a fresh build."""
+    tracker = build_tracker(evaluation.tracker, evaluation.config, evaluation.options)
+    run = run_sequence(tracker, sequence, evaluation.max_frames, progress)
+    reset = run_with_resets(
+        build_tracker(evaluation.tracker, evaluation.config, evaluation.options), sequence,
+        max_frames=evaluation.max_frames, progress=progress)
+    return Outcome(run, reset, tracker.device)
+
+
+def _frames_to_go(sequence: Sequence, max_frames: int | None) -> int:
+    first, last = frame_range(sequence, max_frames)
+    return 2 * (last - first - 1)
+
+
+_progress_queue: Any = None
+
+
+def _start_worker(progress_queue: Any, threads: int) -> None:
+    global _progress_queue
+    _progress_queue = progress_queue
+    torch.set_num_threads(threads)
+
+
+def _evaluate_in_worker(evaluation: Evaluation, sequence: Sequence) -> Outcome:
+    return evaluate_sequence(evaluation, sequence, _progress_queue.put)
+
+
+def evaluate(evaluation: Evaluation, sequences: list[Sequence], cache_dir: str | Path,
+             workers: int = 1, fresh: bool = False, show_progress: bool = True,
+             report: Callable[[Outcome], None] | None = None) -> list[Outcome]:
+    """Outcomes in the order of sequences: cached where valid (unless fresh), run otherwise.
+
+    Every new outcome is written to cache_dir as soon as it exists, so an interrupted
+    evaluation resumes where it stopped. With workers > 1 the sequences run in that many
+    processes, which share the CPU: their speed figures are lower than a single process's.
+    """
+    cache_dir = Path(cache_dir)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    weights = evaluation.options.weights
+    digest = file_sha256(weights) if weights else ''
+    keys = [cache_key(evaluation, s, digest) for s in sequences]
+    outcomes: list[Outcome | None] = [
+        None if fresh else load_cached(cache_path(cache_dir, s), key, s, evaluation.max_frames)
+        for s, key in zip(sequences, keys)]
+    todo = [i for i, outcome in enumerate(outcomes) if outcome is None]
+    total = sum(_frames_to_go(sequences[i], evaluation.max_frames) for i in todo)
+    report = report or (lambda outcome: None)
+    for outcome in outcomes:
+        if outcome is not None:
+            report(outcome)
+
+    def finish(index: int, outcome: Outcome) -> None:
+        cache_path(cache_dir, sequences[index]).write_text(
+            json.dumps(_record(keys[index], outcome)) + '\n', encoding='utf-8')
+        outcomes[index] = outcome
+        report(outcome)
+
+    with tqdm(total=total, unit='frame', desc=evaluation.tracker, disable=not show_progress,
+              dynamic_ncols=True) as bar:
+        if workers <= 1 or len(todo) <= 1:
+            for index in todo:
+                finish(index, evaluate_sequence(evaluation, sequences[index], bar.update))
+        else:
+            _evaluate_in_processes(evaluation, sequences, todo, workers, bar, finish)
+    return [outcome for outcome in outcomes if outcome is not None]
+
+
+def _evaluate_in_processes(evaluation: Evaluation, sequences: list[Sequence], todo: list[int],
+                           workers: int, bar: tqdm,
+                           finish: Callable[[int, Outcome], None]) -> None:
+    context = multiprocessing.get_context('spawn')
+    threads = max(1, (os.cpu_count() or 1) // workers)
+    with context.Manager() as manager:
+        progress_queue = manager.Queue()
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
+                                 initargs=(progress_queue, threads)) as pool:
+            futures: dict[Future, int] = {
+                pool.submit(_evaluate_in_worker, evaluation, sequences[i]): i for i in todo}
+            while futures:
+                try:
+                    bar.update(progress_queue.get(timeout=0.2))
+                except queue.Empty:
+                    pass
+                for future in [f for f in futures if f.done()]:
+                    finish(futures.pop(future), future.result())
+            while not progress_queue.empty():
+                bar.update(progress_queue.get())
