@@ -102,12 +102,8 @@ def _eval(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from ros_tracker.evaluation.report import load_results, markdown_report
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / 'benchmarks.md').write_text(markdown_report(load_results(args.results)),
-                                       encoding='utf-8')
-    print(f'wrote {out / "benchmarks.md"}')
+    from ros_tracker.evaluation.report import write_report
+    print(f'wrote {write_report(args.results, args.out)} and its plots')
     return 0
 
 
@@ -173,9 +169,13 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument('--no-progress', action='store_true', help='no progress bar')
     evaluate.add_argument('--out', required=True, help='output folder')
     evaluate.set_defaults(run=_eval)
-    report = commands.add_parser('report', help='write benchmarks.md from eval results')
-    report.add_argument('results', nargs='+', help='folders written by ros-tracker eval')
-    report.add_argument('--out', default='docs', help='folder for benchmarks.md')
+    report = commands.add_parser(
+        'report', help='write benchmarks.md and the success/precision plots from the results '
+                       'of eval and bench-node')
+    report.add_argument('results', nargs='+',
+                        help='folders written by ros-tracker eval or bench-node')
+    report.add_argument('--out', default='docs',
+                        help='folder for benchmarks.md and plots/ (default: %(default)s)')
     report.set_defaults(run=_report)
     return parser
 

@@ -1,5 +1,6 @@
 import json
 
+import cv2
 import numpy as np
 import pytest
 
@@ -29,18 +30,35 @@ def test_run_sequence_scores_annotated_frames_and_times_tracking(tmp_path):
 
 def test_eval_and_report_commands(tmp_path):
     write_sequence(tmp_path / 'data' / 'Synthetic' / 'square')
-    out = tmp_path / 'csrt'
-    assert main(['eval', '--tracker', 'csrt', '--dataset', str(tmp_path / 'data'),
-                 '--sequences', 'Synthetic/square', '--out', str(out)]) == 0
-    document = json.loads((out / 'results.json').read_text())
+    (tmp_path / 'data' / 'Synthetic' / 'square' / 'meta.json').write_text(
+        '{"attributes": ["FM", "SV"]}')
+    results = []
+    for tracker in ('csrt', 'kcf'):
+        out = tmp_path / tracker
+        assert main(['eval', '--tracker', tracker, '--dataset', str(tmp_path / 'data'),
+                     '--sequences', 'Synthetic/square', '--out', str(out),
+                     '--no-progress']) == 0
+        results.append(out)
+    document = json.loads((results[0] / 'results.json').read_text())
     assert document['tracker'] == 'csrt' and 'Synthetic/square' in document['sequences']
-    assert {'failures', 'mean_iou'} <= set(document['sequences']['Synthetic/square'])
-    assert {'failures', 'mean_iou'} <= set(document['overall'])
-    boxes = (out / 'boxes' / 'Synthetic_square.txt').read_text().splitlines()
+    expected = {'auc', 'op50', 'op75', 'precision20', 'norm_precision', 'fps', 'frames',
+                'failures', 'mean_iou', 'lost', 'median_ms', 'p90_ms'}
+    assert expected <= set(document['sequences']['Synthetic/square'])
+    assert expected <= set(document['overall'])
+    assert set(document['overall']['lost']) == {'precision', 'recall', 'f1'}
+    assert document['attributes']['FM']['sequences'] == ['Synthetic/square']
+    assert document['attributes']['FM']['auc'] == document['overall']['auc']
+    assert len(document['overall']['success_curve']) == len(document['thresholds']['success'])
+    boxes = (results[0] / 'boxes' / 'Synthetic_square.txt').read_text().splitlines()
     assert len(boxes) == 8 and boxes[0] == '40.00,100.00,40.00,40.00'
-    assert main(['report', str(out), '--out', str(tmp_path / 'docs')]) == 0
-    report = (tmp_path / 'docs' / 'benchmarks.md').read_text()
-    assert '| csrt | ' in report and '| Synthetic/square | ' in report
+    docs = tmp_path / 'docs'
+    assert main(['report', *map(str, results), '--out', str(docs)]) == 0
+    report = (docs / 'benchmarks.md').read_text()
+    assert '| csrt | ' in report and '| kcf | ' in report and '| Synthetic/square | ' in report
+    assert '| FM (1) | ' in report and '![success plot](plots/success.png)' in report
+    for plot in ('success', 'precision', 'success_attributes', 'precision_attributes'):
+        image = cv2.imread(str(docs / 'plots' / f'{plot}.png'))
+        assert image is not None and image.shape[0] > 200, plot
 
 
 def test_splits(shared_sequences):
