@@ -107,6 +107,30 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _size(text: str) -> tuple[int, int]:
+    try:
+        width, height = (int(v) for v in text.lower().split('x'))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f'expected WIDTHxHEIGHT, got {text!r}') from None
+    if width <= 0 or height <= 0:
+        raise argparse.ArgumentTypeError(f'width and height must be > 0, got {text!r}')
+    return width, height
+
+
+def _bench_node(args: argparse.Namespace) -> int:
+    from ros_tracker.ros.node_benchmark import BenchSettings, run_node_benchmark
+    settings = BenchSettings(args.tracker, Path(args.dataset), args.sequence, Path(args.out),
+                             args.layout, args.frames, args.size, args.rate, args.device,
+                             args.weights or '')
+    try:
+        path = run_node_benchmark(settings)
+    except (RuntimeError, ValueError) as error:
+        print(f'ros-tracker bench-node: {error}', file=sys.stderr)
+        return 1
+    print(f'wrote {path}')
+    return 0
+
+
 def _add_conversion(commands: argparse._SubParsersAction, name: str,
                     run: Callable[[argparse.Namespace], int], description: str,
                     source_help: str, example_output: str) -> None:
@@ -169,6 +193,25 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument('--no-progress', action='store_true', help='no progress bar')
     evaluate.add_argument('--out', required=True, help='output folder')
     evaluate.set_defaults(run=_eval)
+    bench = commands.add_parser(
+        'bench-node', help='play a sequence through the ROS 2 node over DDS (at a camera rate '
+                           'and at full speed) and compare with the bare tracker')
+    bench.add_argument('--tracker', required=True, choices=tracker_names())
+    bench.add_argument('--weights', help='weights file of the tracker')
+    bench.add_argument('--device', default='auto', help="'auto', 'cpu', 'cuda' or 'cuda:N'")
+    bench.add_argument('--dataset', default='../shared/data/sequences',
+                       help='root of the sequences (default: %(default)s)')
+    bench.add_argument('--layout', default='uniform', choices=LAYOUTS)
+    bench.add_argument('--sequence', default='OTB/Couple',
+                       help='DATASET/SEQUENCE to play (default: %(default)s)')
+    bench.add_argument('--frames', type=int, help='frames to play (default: all)')
+    bench.add_argument('--size', type=_size, default=(640, 480),
+                       help='frame size the frames are resized to (default: 640x480)')
+    bench.add_argument('--rate', type=float, default=30.0,
+                       help='camera rate of the paced pass in Hz (default: %(default)s)')
+    bench.add_argument('--out', required=True,
+                       help='folder for node_benchmark.json and node.log')
+    bench.set_defaults(run=_bench_node)
     report = commands.add_parser(
         'report', help='write benchmarks.md and the success/precision plots from the results '
                        'of eval and bench-node')

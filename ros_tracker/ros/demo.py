@@ -6,13 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 import signal
 import subprocess
-import sys
 
 import cv2
 
 from ros_tracker.overlay import contact_sheet
-from ros_tracker.ros.launch_config import (node_command, NODE_EXECUTABLE, NODE_NAME,
-                                           parameter_overrides, params_file, remappings)
+from ros_tracker.ros.launch_config import (console_script, node_command, NODE_EXECUTABLE,
+                                           NODE_NAME, parameter_overrides, params_file,
+                                           remappings)
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 CAMERA_TOPIC = '/camera/image'
@@ -23,28 +23,23 @@ DEMO_INIT_BOX = [235.0, 150.0, 160.0, 190.0]
 DEMO_INIT_FRAME = 10
 
 
-def _executable(name: str) -> str:
-    """A console script of this environment (next to its python), else from PATH."""
-    candidate = Path(sys.executable).parent / name
-    return str(candidate) if candidate.exists() else name
-
-
 def run_demo(tracker: str, video: str, output_dir: str, rate_hz: float, device: str = '',
              weights: str = '', init_box: list[float] | None = None,
              init_frame: int | None = None) -> int:
     """Track video with the node and record the result in output_dir; returns an exit status."""
-    node = node_command(_executable(NODE_EXECUTABLE),
+    node = node_command(console_script(NODE_EXECUTABLE),
                         params_file(REPOSITORY, tracker),
                         parameter_overrides(tracker, device, weights),
                         remappings(CAMERA_TOPIC))
-    player = [_executable('video_player'), '--ros-args', '-p', f'video:={video}',
+    player = [console_script('video_player'), '--ros-args', '-p', f'video:={video}',
               '-p', f'rate_hz:={rate_hz}', '-r', f'image:={CAMERA_TOPIC}',
               '-r', f'init:=/{NODE_NAME}/init']
     if init_box is not None:
         player += ['-p', f'init_box:=[{",".join(str(float(v)) for v in init_box)}]']
     if init_frame is not None:
         player += ['-p', f'init_frame:={init_frame}']
-    recorder = [_executable('tracking_recorder'), '--ros-args', '-p', f'output_dir:={output_dir}',
+    recorder = [console_script('tracking_recorder'), '--ros-args',
+                '-p', f'output_dir:={output_dir}',
                 '-p', f'fps:={rate_hz}', '-r', f'debug_image:=/{NODE_NAME}/debug_image',
                 '-r', f'detections:=/{NODE_NAME}/detections']
     node_process = subprocess.Popen(node)

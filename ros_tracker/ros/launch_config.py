@@ -4,6 +4,7 @@ shared with ``ros-tracker demo``, which starts the same node without ros2 launch
 from __future__ import annotations
 
 from pathlib import Path
+import sys
 
 from ros_tracker.registry import tracker_names
 
@@ -51,3 +52,9 @@ def node_command(executable: str, params_path: str | Path, overrides: dict[str, 
     if namespace:
         command += ['-r', f'__ns:={namespace}']
     return command
+
+
+def console_script(name: str) -> str:
+    """A console script of this environment (next to its python), else the name for PATH."""
+    candidate = Path(sys.executable).parent / name
+    return str(candidate) if candidate.exists() else name
