@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+import re
 
 from ros_tracker.boxes import Box
 from ros_tracker.datasets.sequence import parse_box, read_uniform_sequence, Sequence
@@ -44,12 +45,38 @@ def read_otb(folder: str | Path) -> Sequence:
     return Sequence(f'OTB/{folder.name}', frames, boxes)
 
 
+_UAV123_FIELDS = {name: re.compile(rf"'{name}'\s*,\s*{value}") for name, value in (
+    ('name', r"'([^']+)'"), ('path', r"'([^']*)'"), ('startFrame', r'(\d+)'),
+    ('endFrame', r'(\d+)'))}
+
+
+def uav123_frame_ranges(config: Path) -> dict[str, tuple[str, int, int]]:
+    """The sub-sequences of the benchmark's configSeqs.m: name -> (image folder, first frame,
+    last frame), frames numbered from 1. Several sub-sequences (bird1_1, bird1_2, ...) share
+    one folder of images."""
+    ranges = {}
+    for entry in config.read_text(encoding='utf-8', errors='replace').split('struct(')[1:]:
+        found = {k: pattern.search(entry) for k, pattern in _UAV123_FIELDS.items()}
+        if all(found.values()):
+            folder = [p for p in re.split(r'[\\/]', found['path'].group(1)) if p][-1]
+            ranges[found['name'].group(1)] = (folder, int(found['startFrame'].group(1)),
+                                              int(found['endFrame'].group(1)))
+    return ranges
+
+
 def read_uav123(root: str | Path, name: str, subset: str = 'UAV123') -> Sequence:
-    """UAV123: <root>/data_seq/<subset>/<name>/000001.jpg and <root>/anno/<subset>/<name>.txt,
-    where NaN rows mark frames without the target."""
+    """UAV123: <root>/data_seq/<subset>/<folder>/000001.jpg and <root>/anno/<subset>/<name>.txt,
+    where NaN rows mark frames without the target. A sub-sequence's folder and frame range come
+    from the benchmark's <root>/configSeqs.m; a name without an entry there is a whole folder."""
     root = Path(root)
     boxes = [parse_box(line) for line in _lines(root / 'anno' / subset / f'{name}.txt')]
-    frames = _images(root / 'data_seq' / subset / name)[:len(boxes)]
+    config = root / 'configSeqs.m'
+    ranges = uav123_frame_ranges(config) if config.is_file() else {}
+    folder, start, end = ranges.get(name, (name, 1, len(boxes)))
+    if not (root / 'data_seq' / subset / folder).is_dir():
+        raise ValueError(f'{subset}/{name}: no folder data_seq/{subset}/{folder}; '
+                         f"a sub-sequence needs the benchmark's configSeqs.m in {root}")
+    frames = _images(root / 'data_seq' / subset / folder)[start - 1:end]
     return Sequence(f'{subset}/{name}', frames, boxes)
 
 

@@ -36,6 +36,28 @@ def test_uav123_nan_rows_are_absent(tmp_path):
     assert sequence.boxes == [Box(1, 2, 3, 4), None, Box(5, 6, 7, 8)]
 
 
+def test_uav123_sub_sequences_take_their_frame_range_from_config_seqs(tmp_path):
+    images(tmp_path / 'data_seq' / 'UAV123' / 'bird1', 6, '{:06d}.jpg')
+    (tmp_path / 'anno' / 'UAV123').mkdir(parents=True)
+    (tmp_path / 'anno' / 'UAV123' / 'bird1_2.txt').write_text('1,2,3,4\n1,2,3,4\n1,2,3,4\n')
+    (tmp_path / 'configSeqs.m').write_text(
+        "seqs={struct('name','bird1_1','path','D:\\data_seq\\UAV123\\bird1\\',"
+        "'startFrame',1,'endFrame',2,'nz',6,'ext','jpg','init_rect',[0,0,0,0]),...\n"
+        "struct('name','bird1_2','path','D:\\data_seq\\UAV123\\bird1\\',"
+        "'startFrame',3,'endFrame',5,'nz',6,'ext','jpg','init_rect',[0,0,0,0])};\n")
+    sequence = read_uav123(tmp_path, 'bird1_2')
+    assert sequence.name == 'UAV123/bird1_2'
+    assert [p.name for p in sequence.frame_paths] == ['000003.jpg', '000004.jpg', '000005.jpg']
+
+
+def test_uav123_sub_sequence_without_config_seqs_is_a_clear_error(tmp_path):
+    images(tmp_path / 'data_seq' / 'UAV123' / 'bird1', 2, '{:06d}.jpg')
+    (tmp_path / 'anno' / 'UAV123').mkdir(parents=True)
+    (tmp_path / 'anno' / 'UAV123' / 'bird1_1.txt').write_text('1,2,3,4\n')
+    with pytest.raises(ValueError, match="needs the benchmark's configSeqs.m"):
+        read_uav123(tmp_path, 'bird1_1')
+
+
 def test_got10k_absence_label(tmp_path):
     folder = tmp_path / 'GOT-10k_Val_000001'
     images(folder, 3, '{:08d}.jpg')
