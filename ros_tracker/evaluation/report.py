@@ -97,19 +97,21 @@ def _node_section(benchmarks: list[dict[str, Any]]) -> list[str]:
     lines = ['', '## ROS node overhead', '',
              'Frames played through the tracker node over real DDS by `ros-tracker bench-node` '
              '(image publisher and detection subscriber in one process, the node in another). '
-             "Latency: image stamp to the detection's arrival. Added latency: the median "
-             "latency at the camera rate minus the bare tracker's median time on the same "
-             'frames. At full speed the next frame is sent as soon as the detection of the one '
-             'before the last arrives, so the node always has a frame waiting; throughput is '
-             'relative to the bare tracker on the same frames.', '',
-             '| tracker | frames | camera | processed | dropped | latency median ms '
-             '| latency p90 ms | added ms | fps | bare fps | throughput |',
-             '|---|---|---|---|---|---|---|---|---|---|---|']
+             "Latency: image stamp to the detection's arrival. Added: the median latency minus "
+             "the bare tracker's median time on the same frames (at full speed it includes the "
+             'wait behind the frame before). At full speed the next frame is sent as soon as '
+             'the one before the last is answered, so the node always has a frame waiting. '
+             "Throughput: the node's fps relative to the smaller of the bare tracker's fps and "
+             'the camera rate.', '',
+             '| tracker | DDS profile | frames | camera | processed | dropped '
+             '| latency median ms | latency p90 ms | added ms | fps | bare fps | throughput |',
+             '|---|---|---|---|---|---|---|---|---|---|---|---|']
     for bench in benchmarks:
         bare = bench['bare']
         for mode in bench['modes']:
             lines.append(
-                f"| {bench['tracker']} | {bench['sequence']} {bench['frame_size']} | "
+                f"| {bench['tracker']} | {bench.get('dds_profile', 'default')} | "
+                f"{bench['sequence']} {bench['frame_size']} | "
                 f"{mode['camera']} | {mode['processed']} | {mode['dropped']} | "
                 f"{_f(mode['latency_median_ms'], 1)} | {_f(mode['latency_p90_ms'], 1)} | "
                 f"{_f(mode['added_latency_ms'], 1)} | {_f(mode['fps'], 1)} | "

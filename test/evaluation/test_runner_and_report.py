@@ -101,3 +101,20 @@ def test_reset_protocol_counts_failures_and_skips_burn_in():
     assert tracker.starts == [0, 20]  # re-initialized 5 frames after the failure
     # Scored: frames 11-14 after the first start, 31-39 after the second.
     assert result.scored_frames == 4 + 9 and result.mean_iou == 1.0
+
+
+def test_report_has_the_node_benchmark_table(tmp_path):
+    bench = tmp_path / 'node-csrt'
+    bench.mkdir()
+    mode = {'camera': '30 Hz', 'rate_hz': 30.0, 'sent': 10, 'processed': 9, 'dropped': 1,
+            'latency_median_ms': 27.5, 'latency_p90_ms': 30.0, 'added_latency_ms': 2.5,
+            'fps': 29.0, 'throughput_ratio': 0.967}
+    (bench / 'node_benchmark.json').write_text(json.dumps({
+        'tracker': 'csrt', 'sequence': 'OTB/Couple', 'frame_size': '640x480', 'device': 'cpu',
+        'dds_profile': 'default', 'date': '2026-01-01', 'machine': 'test machine',
+        'bare': {'fps': 40.0, 'median_ms': 25.0, 'p90_ms': 26.0, 'frames': 10},
+        'modes': [mode]}))
+    assert main(['report', str(bench), '--out', str(tmp_path / 'docs')]) == 0
+    report = (tmp_path / 'docs' / 'benchmarks.md').read_text()
+    assert ('| csrt | default | OTB/Couple 640x480 | 30 Hz | 9 | 1 | 27.5 | 30.0 | 2.5 | 29.0 '
+            '| 40.0 | 0.967 |') in report
