@@ -45,6 +45,8 @@ from ros_tracker.tracker import warm_up
 
 CAMERA_TOPIC = '/node_benchmark/image'
 READY_TIMEOUT_S = 300.0
+#: Tries at sending the init frame and box: best-effort transports may lose large frames.
+INIT_ATTEMPTS = 20
 
 
 @dataclass(frozen=True)
@@ -155,14 +157,15 @@ class BenchClient(Node):
         self.reset_client.call_async(Trigger.Request()).add_done_callback(lambda _: done.set())
         if not done.wait(timeout_s):
             raise RuntimeError('the node did not answer ~/reset')
-        for _ in range(5):
+        for _ in range(INIT_ATTEMPTS):
             stamp = self.publish(image)
             time.sleep(0.2)  # the box is matched to a buffered frame: let the frame land first
             self.init_pub.publish(make_detection(Header(stamp=ns_to_stamp(stamp),
                                                         frame_id='camera'), box))
             if self.wait_for(stamp, timeout_s):
                 return
-        raise RuntimeError('the node did not answer the init box')
+        raise RuntimeError(f'the node did not answer the init box in {INIT_ATTEMPTS} tries; '
+                           'is the first frame reaching it? (see node.log)')
 
 
 def _paced(client: BenchClient, images: list[Image], rate_hz: float,
