@@ -141,6 +141,17 @@ def _add_conversion(commands: argparse._SubParsersAction, name: str,
     parser.set_defaults(run=run)
 
 
+def _add_tracker_and_data(parser: argparse.ArgumentParser) -> None:
+    """The tracker to build and the annotated sequences it runs on (eval, bench-node)."""
+    parser.add_argument('--tracker', required=True, choices=tracker_names())
+    parser.add_argument('--weights', help='weights file of the tracker')
+    parser.add_argument('--device', default='auto', help="'auto', 'cpu', 'cuda' or 'cuda:N'")
+    parser.add_argument('--dataset', default='../shared/data/sequences',
+                        help='root of the sequences (default: %(default)s)')
+    parser.add_argument('--layout', default='uniform', choices=LAYOUTS,
+                        help='benchmark layout of --dataset (default: %(default)s)')
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog='ros-tracker', description=__doc__)
     commands = parser.add_subparsers(dest='command', required=True)
@@ -173,14 +184,8 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = commands.add_parser(
         'eval', help='track annotated sequences once each and write DIR/results.json and the '
                      'boxes of every frame')
-    evaluate.add_argument('--tracker', required=True, choices=tracker_names())
-    evaluate.add_argument('--weights', help='weights file of the tracker')
-    evaluate.add_argument('--device', default='auto', help="'auto', 'cpu', 'cuda' or 'cuda:N'")
+    _add_tracker_and_data(evaluate)
     evaluate.add_argument('--config', help='parameter file (default: config/<tracker>.yaml)')
-    evaluate.add_argument('--dataset', default='../shared/data/sequences',
-                          help='root of the sequences (default: %(default)s)')
-    evaluate.add_argument('--layout', default='uniform', choices=LAYOUTS,
-                          help='benchmark layout of --dataset (default: %(default)s)')
     evaluate.add_argument('--sequences', help='comma-separated DATASET/SEQUENCE names '
                                               '(default: the --split of the shared data)')
     evaluate.add_argument('--split', default='eval', choices=['eval', 'train', 'all'])
@@ -196,12 +201,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench = commands.add_parser(
         'bench-node', help='play a sequence through the ROS 2 node over DDS (at a camera rate '
                            'and at full speed) and compare with the bare tracker')
-    bench.add_argument('--tracker', required=True, choices=tracker_names())
-    bench.add_argument('--weights', help='weights file of the tracker')
-    bench.add_argument('--device', default='auto', help="'auto', 'cpu', 'cuda' or 'cuda:N'")
-    bench.add_argument('--dataset', default='../shared/data/sequences',
-                       help='root of the sequences (default: %(default)s)')
-    bench.add_argument('--layout', default='uniform', choices=LAYOUTS)
+    _add_tracker_and_data(bench)
     bench.add_argument('--sequence', default='OTB/Couple',
                        help='DATASET/SEQUENCE to play (default: %(default)s)')
     bench.add_argument('--frames', type=int, help='frames to play (default: all)')
