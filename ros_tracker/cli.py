@@ -68,14 +68,15 @@ def _eval(args: argparse.Namespace) -> int:
 
     from ros_tracker.evaluation.campaign import evaluate, Evaluation, Outcome
     from ros_tracker.evaluation.results import results_document, save_results
-    from ros_tracker.evaluation.runner import load_sequences, sequence_names
+    from ros_tracker.datasets.splits import split_names
+    from ros_tracker.evaluation.runner import load_sequences
     from ros_tracker.registry import BuildOptions, load_tracker_config
 
     if args.layout != 'uniform' and not args.sequences:
         print('ros-tracker eval: --sequences is needed with --layout ' + args.layout,
               file=sys.stderr)
         return 2
-    names = args.sequences.split(',') if args.sequences else sequence_names(args.split)
+    names = args.sequences.split(',') if args.sequences else split_names(args.split)
     sequences = load_sequences(args.dataset, names, args.layout)
     config = load_tracker_config(args.config or CONFIG / f'{args.tracker}.yaml', args.tracker)
     evaluation = Evaluation(args.tracker, config,

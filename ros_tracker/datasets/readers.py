@@ -100,6 +100,16 @@ def read_lasot(folder: str | Path) -> Sequence:
     return Sequence(f'LaSOT/{folder.name}', _images(folder / 'img')[:len(boxes)], boxes)
 
 
+def read_trackingnet(root: str | Path, name: str) -> Sequence:
+    """TrackingNet: <root>/<chunk>/frames/<seq>/0.jpg, 1.jpg, ... (numbered from 0, sorted by
+    number) and <root>/<chunk>/anno/<seq>.txt; name is ``<chunk>/<seq>``."""
+    chunk, sequence = Path(name).parts
+    folder = Path(root) / chunk
+    boxes = [parse_box(line) for line in _lines(folder / 'anno' / f'{sequence}.txt')]
+    frames = sorted(_images(folder / 'frames' / sequence), key=lambda p: int(p.stem))
+    return Sequence(f'TrackingNet/{sequence}', frames[:len(boxes)], boxes)
+
+
 def polygon_to_box(values: list[float]) -> Box | None:
     """A VOT annotation (x, y, w, h or a polygon x1, y1, ..., xn, yn) as its axis-aligned
     bounding box; None for NaN rows."""
@@ -122,13 +132,15 @@ def read_vot(folder: str | Path) -> Sequence:
     return Sequence(f'VOT/{folder.name}', _images(images)[:len(boxes)], boxes)
 
 
-LAYOUTS = ('uniform', 'otb', 'uav123', 'got10k', 'lasot', 'vot')
+LAYOUTS = ('uniform', 'otb', 'uav123', 'got10k', 'lasot', 'vot', 'trackingnet')
 
 
 def read_sequence(layout: str, root: str | Path, name: str) -> Sequence:
     """Sequence name (a path below root; for UAV123 the annotation's name) in a layout."""
     if layout == 'uav123':
         return read_uav123(root, name)
+    if layout == 'trackingnet':
+        return read_trackingnet(root, name)
     readers = {'uniform': read_uniform_sequence, 'otb': read_otb, 'got10k': read_got10k,
                'lasot': read_lasot, 'vot': read_vot}
     if layout not in readers:

@@ -46,10 +46,28 @@ class Sequence:
 
     def frame(self, index: int) -> np.ndarray:
         """Frame index as a BGR uint8 array."""
-        image = cv2.imread(str(self.frame_paths[index]), cv2.IMREAD_COLOR)
-        if image is None:
-            raise OSError(f'cannot read {self.frame_paths[index]}')
-        return image
+        return read_image(self.frame_paths[index])
+
+
+@dataclass(frozen=True)
+class StillImage:
+    """A still image with the boxes of its objects (ImageNet DET, COCO): the source of
+    synthetic sequences and of image pairs."""
+
+    path: Path
+    boxes: list[Box]
+
+    def image(self) -> np.ndarray:
+        """The image as a BGR uint8 array."""
+        return read_image(self.path)
+
+
+def read_image(path: Path) -> np.ndarray:
+    """An image file as a BGR uint8 array; OSError when it cannot be read."""
+    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if image is None:
+        raise OSError(f'cannot read {path}')
+    return image
 
 
 def parse_box(line: str) -> Box | None:

@@ -7,9 +7,9 @@ import pytest
 from ros_tracker.boxes import Box
 from ros_tracker.cli import main
 from ros_tracker.datasets.sequence import read_uniform_sequence, Sequence
+from ros_tracker.datasets.splits import split_names, SPLITS
 from ros_tracker.evaluation.results import results_document
-from ros_tracker.evaluation.runner import (load_sequences, run_sequence, run_with_resets,
-                                           sequence_names, SPLITS)
+from ros_tracker.evaluation.runner import load_sequences, run_sequence, run_with_resets
 from ros_tracker.registry import build_tracker
 from ros_tracker.tracker import Tracker, TrackResult
 from scenes import write_sequence
@@ -63,9 +63,9 @@ def test_eval_and_report_commands(tmp_path):
 
 def test_splits(shared_sequences):
     assert not set(SPLITS['eval']) & set(SPLITS['train'])
-    assert len(load_sequences(shared_sequences, sequence_names('eval'))) == 10
+    assert len(load_sequences(shared_sequences, split_names('eval'))) == 10
     with pytest.raises(ValueError, match="unknown split 'test'"):
-        sequence_names('test')
+        split_names('test')
 
 
 class ReplayTracker(Tracker):
