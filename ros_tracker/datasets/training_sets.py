@@ -26,6 +26,7 @@ from ros_tracker.datasets.splits import split_names
 
 SOURCE_KINDS = ('uniform', 'got10k', 'lasot', 'trackingnet', 'vid', 'det', 'coco')
 
+
 @dataclass
 class TrainingData:
     """Annotated sequences (for pairs and unrolled tracks) and still images (for synthetic

@@ -1,0 +1,1 @@
+"""Training the Re3 family and ATOM's IoU-Net (no ROS imports)."""
