@@ -38,6 +38,15 @@ def crop(image_rgb: np.ndarray, window: Box) -> np.ndarray:
                           borderMode=cv2.BORDER_CONSTANT, borderValue=0)
 
 
+def encode(box: Box, window: Box) -> np.ndarray:
+    """An image box as the network's target in the window's crop: x1, y1, x2, y2 scaled to
+    0..10 over the window (the inverse of decode)."""
+    x1, y1, x2, y2 = box.xyxy()
+    scale = np.array([window.w, window.h, window.w, window.h])
+    return (np.array([x1 - window.x, y1 - window.y, x2 - window.x, y2 - window.y]) / scale
+            * 10.0).astype(np.float32)
+
+
 def decode(output: np.ndarray, window: Box) -> Box:
     """Network output (x1, y1, x2, y2 in the crop, scaled to 0..10) to an image box."""
     x1, y1, x2, y2 = (output / 10.0) * np.array([window.w, window.h, window.w, window.h])

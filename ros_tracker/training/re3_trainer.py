@@ -1,0 +1,264 @@
+"""Training the Re3 family (re3, residual_re3, dense_re3) with the paper's curriculum.
+
+Unrolled sequences go through the recurrent network with an L1 loss on the scaled box outputs
+and Adam. The curriculum starts at 2 unrolls and batch 64; whenever the validation loss
+plateaus, the unrolls double (up to 32) and the batch halves, and the probability of cropping at
+the network's own prediction rises by 0.25 (for DenseRe3 only once 32 unrolls are reached, as
+the paper did). The learning rate is 1e-5, 1e-6 after 10,000 steps; ResidualRe3 starts at 1e-4
+and divides it by 10 at each plateau down to 1e-6, with the conv tower at a tenth of it.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+import math
+from pathlib import Path
+from typing import Any, Iterator
+
+import numpy as np
+import torch
+from torch import nn, Tensor
+import torch.nn.functional as F
+
+from ros_tracker.boxes import Box, iou
+from ros_tracker.datasets.training_sets import TrainingData
+from ros_tracker.evaluation.runner import frame_range, run_sequence
+from ros_tracker.re3.checkpoint import save_re3_net
+from ros_tracker.re3.model import Re3Net, VARIANTS
+from ros_tracker.re3.params import Re3Params
+from ros_tracker.re3.tracker import clamp_box, crop, crop_window, decode, encode, Re3Tracker
+from ros_tracker.training.loop import (as_list, Distributed, RunSettings, seed_everything,
+                                       StepBatches, TrainingTask)
+from ros_tracker.training.re3_samples import (ensure_coverage, Re3Augmentation, UnrolledSample,
+                                              UnrolledSequences)
+
+
+@dataclass(frozen=True)
+class Re3Recipe:
+    """The learning schedule and curriculum (defaults: the paper's Re3 and DenseRe3).
+
+    Attributes:
+        batch_size / unrolls: at the start of the curriculum.
+        max_unrolls: the last stage's unrolls.
+        min_batch_size: the batch never halves below this.
+        lr: initial learning rate; late_lr from lr_drop_step on (0: no step drop).
+        plateau_lr_factor: the learning rate is multiplied by this at every plateau, down to
+            min_lr (1: plateaus leave it alone).
+        conv_lr_scale: the conv tower's learning rate relative to the rest.
+        weight_decay: Adam's L2 penalty.
+        prediction_step: rise of the prediction-crop probability per plateau.
+        max_prediction_probability: its upper limit.
+        prediction_after_max_unrolls: raise it only once max_unrolls is reached.
+        patience: validations without improvement that make a plateau.
+        min_improvement: relative decrease of the validation loss that counts as improvement.
+        val_samples: fixed unrolled samples for the validation loss.
+        val_frames: frames tracked per held-out sequence for the validation IoU.
+    """
+
+    batch_size: int = 64
+    unrolls: int = 2
+    max_unrolls: int = 32
+    min_batch_size: int = 4
+    lr: float = 1e-5
+    late_lr: float = 1e-6
+    lr_drop_step: int = 10_000
+    plateau_lr_factor: float = 1.0
+    min_lr: float = 1e-6
+    conv_lr_scale: float = 1.0
+    weight_decay: float = 0.0
+    prediction_step: float = 0.25
+    max_prediction_probability: float = 0.75
+    prediction_after_max_unrolls: bool = False
+    patience: int = 3
+    min_improvement: float = 0.01
+    val_samples: int = 32
+    val_frames: int = 100
+
+
+def paper_recipe(variant: str) -> Re3Recipe:
+    """The paper's settings for a variant."""
+    if variant not in VARIANTS:
+        raise ValueError(f'unknown Re3 variant {variant!r}; accepted: {sorted(VARIANTS)}')
+    if variant == 'residual_re3':
+        return Re3Recipe(lr=1e-4, lr_drop_step=0, plateau_lr_factor=0.1, conv_lr_scale=0.1)
+    if variant == 'dense_re3':
+        return Re3Recipe(prediction_after_max_unrolls=True)
+    return Re3Recipe()
+
+
+class UnrolledRe3(nn.Module):
+    """The network run over whole unrolled samples, cropping step by step (so that crops can
+    follow the network's own predictions); forward returns the mean L1 loss."""
+
+    def __init__(self, net: Re3Net, augmentation: Re3Augmentation) -> None:
+        super().__init__()
+        self.net, self.augmentation = net, augmentation
+
+    def forward(self, samples: list[UnrolledSample]) -> Tensor:
+        device = next(self.net.parameters()).device
+        pad = self.augmentation.crop_pad
+        state = self.net.zero_state(len(samples), device)
+        previous = [Box(*s.truth[0]) for s in samples]
+        predicted: list[Box] = []
+        losses = []
+        for t in range(samples[0].frames.shape[0]):
+            pairs, labels, windows, boxes = [], [], [], []
+            for index, sample in enumerate(samples):
+                truth = Box(*sample.truth[t])
+                if t == 0:
+                    box = truth
+                elif sample.use_prediction:
+                    box = ensure_coverage(predicted[index], truth, pad,
+                                          self.augmentation.min_coverage)
+                else:
+                    box = Box(*sample.crop_boxes[t])
+                window = crop_window(box, pad)
+                pairs.append((crop(sample.frames[max(t - 1, 0)], crop_window(previous[index], pad)),
+                              crop(sample.frames[t], window)))
+                labels.append(encode(truth, window))
+                windows.append(window)
+                boxes.append(box)
+            crops = torch.from_numpy(np.array(pairs)).to(device).permute(0, 1, 4, 2, 3).float()
+            output, state = self.net(crops, state)
+            losses.append(F.l1_loss(output.float(), torch.from_numpy(np.array(labels)).to(device)))
+            height, width = samples[0].frames.shape[1:3]
+            predicted = [clamp_box(decode(o, w), width, height)
+                         for o, w in zip(output.detach().float().cpu().numpy(), windows)]
+            previous = boxes
+        return torch.stack(losses).mean()
+
+
+class Re3Training(TrainingTask):
+    """The Re3-family training task (see the module docstring)."""
+
+    def __init__(self, variant: str, data: TrainingData, validation: TrainingData | None,
+                 recipe: Re3Recipe, augmentation: Re3Augmentation, settings: RunSettings,
+                 dist: Distributed, initial_weights: Re3Net | None = None) -> None:
+        seed_everything(settings.seed)
+        self.variant, self.data, self.validation = variant, data, validation
+        self.recipe, self.augmentation, self.settings, self.dist = (recipe, augmentation,
+                                                                    settings, dist)
+        self.model = (initial_weights or VARIANTS[variant]()).to(dist.device)
+        self.unrolled = dist.wrap(UnrolledRe3(self.model, augmentation))
+        tower = list(self.model.tower.parameters())
+        rest = [p for n, p in self.model.named_parameters() if not n.startswith('tower.')]
+        self.optimizer = torch.optim.Adam(
+            [{'params': tower, 'lr_scale': recipe.conv_lr_scale},
+             {'params': rest, 'lr_scale': 1.0}], lr=recipe.lr, weight_decay=recipe.weight_decay)
+        self.amp = settings.amp and dist.device.type == 'cuda'
+        self.scaler = torch.amp.GradScaler('cuda', enabled=self.amp)
+        self.plateaus = 0
+        self.best_val_loss = math.inf
+        self.stale_validations = 0
+        self._batch_samples = 0
+
+    def stage(self) -> tuple[int, int, float]:
+        """(unrolls, batch size, prediction probability) after the plateaus so far."""
+        r = self.recipe
+        doublings = max(int(math.log2(r.max_unrolls / r.unrolls)), 0)
+        done = min(self.plateaus, doublings)
+        steps = self.plateaus - doublings if r.prediction_after_max_unrolls else self.plateaus
+        return (r.unrolls * 2 ** done, max(r.batch_size >> done, min(r.min_batch_size, r.batch_size)),
+                min(max(steps, 0) * r.prediction_step, r.max_prediction_probability))
+
+    def learning_rate_at(self, step: int) -> float:
+        r = self.recipe
+        lr = r.late_lr if r.lr_drop_step and step >= r.lr_drop_step else r.lr
+        if r.plateau_lr_factor != 1.0:
+            lr = max(lr * r.plateau_lr_factor ** self.plateaus, r.min_lr)
+        return lr
+
+    def _dataset(self, data: TrainingData, seed: int) -> UnrolledSequences:
+        unrolls, _, probability = self.stage()
+        return UnrolledSequences(data, unrolls, probability, self.augmentation, seed,
+                                 self.plateaus)
+
+    def batches(self, start_step: int, end_step: int) -> Iterator[Any]:
+        batch_size = self.stage()[1]
+        loader = torch.utils.data.DataLoader(
+            self._dataset(self.data, self.settings.seed),
+            batch_sampler=StepBatches(start_step, end_step, batch_size, self.dist),
+            num_workers=self.settings.workers, collate_fn=as_list)
+        return iter(loader)
+
+    def train_step(self, step: int, batch: Any) -> float:
+        lr = self.learning_rate_at(step)
+        for group in self.optimizer.param_groups:
+            group['lr'] = lr * group['lr_scale']
+        self.unrolled.train()
+        with torch.autocast(self.dist.device.type, dtype=torch.float16, enabled=self.amp):
+            loss = self.unrolled(batch)
+        self.optimizer.zero_grad(set_to_none=True)
+        self.scaler.scale(loss).backward()
+        self.scaler.step(self.optimizer)
+        self.scaler.update()
+        self._batch_samples = len(batch)
+        return float(loss.detach())
+
+    def samples_in_step(self) -> int:
+        return self._batch_samples
+
+    def learning_rate(self) -> float:
+        return self.optimizer.param_groups[1]['lr']
+
+    def validate(self) -> dict[str, float]:
+        data = self.validation or self.data
+        dataset = self._dataset(data, self.settings.seed + 1)
+        self.model.eval()
+        losses = []
+        batch_size = self.stage()[1]
+        with torch.no_grad():
+            unrolled = UnrolledRe3(self.model, self.augmentation)
+            for first in range(0, self.recipe.val_samples, batch_size):
+                samples = [dataset[i] for i in range(first, min(first + batch_size,
+                                                                self.recipe.val_samples))]
+                losses.append(float(unrolled(samples)) * len(samples))
+        metrics = {'val_loss': sum(losses) / self.recipe.val_samples}
+        if self.validation is not None and self.validation.sequences:
+            metrics['val_iou'] = self._tracking_iou(self.validation)
+        self.model.train()
+        return metrics
+
+    def _tracking_iou(self, data: TrainingData) -> float:
+        """Mean IoU of the tracker (this network, inference procedure) over the first val_frames
+        frames of each held-out sequence."""
+        tracker = Re3Tracker(copy.deepcopy(self.model), Re3Params(crop_pad=self.augmentation
+                                                                  .crop_pad), self.dist.device)
+        overlaps = []
+        for sequence in data.sequences:
+            run = run_sequence(tracker, sequence, self.recipe.val_frames)
+            first, _ = frame_range(sequence, self.recipe.val_frames)
+            overlaps += [iou(box, truth) for box, truth in
+                         zip(run.boxes[1:], sequence.boxes[first + 1:]) if truth is not None]
+        return float(np.mean(overlaps)) if overlaps else math.nan
+
+    def after_validation(self, metrics: dict[str, float], step: int) -> bool:
+        loss = metrics['val_loss']
+        if loss < self.best_val_loss * (1 - self.recipe.min_improvement):
+            self.best_val_loss, self.stale_validations = loss, 0
+            return False
+        self.stale_validations += 1
+        if self.stale_validations < self.recipe.patience:
+            return False
+        before = self.stage()
+        self.plateaus += 1
+        self.best_val_loss, self.stale_validations = math.inf, 0
+        return self.stage() != before
+
+    def log_values(self) -> dict[str, float]:
+        unrolls, batch_size, probability = self.stage()
+        return {'unrolls': unrolls, 'batch_size': batch_size,
+                'prediction_probability': probability, 'plateaus': self.plateaus}
+
+    def state_dict(self) -> dict[str, Any]:
+        return {'plateaus': self.plateaus, 'best_val_loss': self.best_val_loss,
+                'stale_validations': self.stale_validations}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.plateaus = int(state['plateaus'])
+        self.best_val_loss = float(state['best_val_loss'])
+        self.stale_validations = int(state['stale_validations'])
+
+    def export(self, path: Path) -> str:
+        return save_re3_net(self.model, self.variant, path)
