@@ -153,6 +153,52 @@ def _add_tracker_and_data(parser: argparse.ArgumentParser) -> None:
                         help='benchmark layout of --dataset (default: %(default)s)')
 
 
+def _train(args: argparse.Namespace) -> int:
+    from ros_tracker.training.command import parse_overrides, run_training
+    from ros_tracker.training.loop import RunSettings
+    settings = RunSettings(steps=args.steps, seed=args.seed, device=args.device,
+                           amp=not args.no_amp, workers=args.workers, log_every=args.log_every,
+                           val_every=args.val_every, checkpoint_every=args.checkpoint_every,
+                           progress=not args.no_progress)
+    weights = run_training(args.model, args.data, args.val_data or [], Path(args.out), settings,
+                           parse_overrides(args.set or []), args.weights, args.backbone,
+                           args.fresh)
+    print(f'weights: {weights}')
+    return 0
+
+
+def _add_train(commands: argparse._SubParsersAction) -> None:
+    from ros_tracker.training.command import MODELS
+    train = commands.add_parser(
+        'train', help='train a Re3-family network or the ATOM IoU-Net (resumes from OUT/last.pt;'
+                      ' run under torchrun for several GPUs or machines)')
+    train.add_argument('model', choices=MODELS)
+    train.add_argument('--data', action='append', required=True, metavar='KIND:ROOT[:OPTION]',
+                       help='training data, repeatable: uniform:ROOT[:SPLIT|NAMES], '
+                            'got10k:ROOT, lasot:ROOT[:CLASSES], trackingnet:ROOT[:CHUNKS], '
+                            'vid:ROOT[:SPLIT], det:ROOT[:SPLIT], coco:ROOT[:SUBSET]')
+    train.add_argument('--val-data', action='append', metavar='KIND:ROOT[:OPTION]',
+                       help='held-out data for validation (repeatable)')
+    train.add_argument('--out', required=True,
+                       help='run folder: last.pt, metrics.csv, settings.json, weights.pt')
+    train.add_argument('--steps', type=int, required=True, help='optimizer steps in all')
+    train.add_argument('--seed', type=int, default=0)
+    train.add_argument('--device', default='auto', help="'auto', 'cpu', 'cuda' or 'cuda:N'")
+    train.add_argument('--no-amp', action='store_true', help='float32 on CUDA too')
+    train.add_argument('--workers', type=int, default=2, help='data-loading processes')
+    train.add_argument('--log-every', type=int, default=10)
+    train.add_argument('--val-every', type=int, default=500)
+    train.add_argument('--checkpoint-every', type=int, default=500)
+    train.add_argument('--weights', help='start from these weights (fine-tuning)')
+    train.add_argument('--backbone', help='atom: pretrained ResNet-18 (ATOM weights or a '
+                                          'ResNet-18 state dict); it stays frozen')
+    train.add_argument('--set', action='append', metavar='KEY=VALUE',
+                       help='override a recipe setting, e.g. batch_size=8 (repeatable)')
+    train.add_argument('--fresh', action='store_true', help='ignore OUT/last.pt')
+    train.add_argument('--no-progress', action='store_true', help='no progress bar')
+    train.set_defaults(run=_train)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog='ros-tracker', description=__doc__)
     commands = parser.add_subparsers(dest='command', required=True)
@@ -221,6 +267,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument('--out', default='docs',
                         help='folder for benchmarks.md and plots/ (default: %(default)s)')
     report.set_defaults(run=_report)
+    _add_train(commands)
     return parser
 
 

@@ -89,3 +89,19 @@ def convert(source: str | Path, destination: str | Path) -> str:
     state = read_state_dict(source)
     load_state_dict_strictly(atom_net(), state, str(source))
     return save_weights(destination, state, FORMAT)
+
+
+def read_backbone_state(path: str | Path) -> dict[str, Tensor]:
+    """ResNet-18 weights for ATOM's backbone: the ``feature_extractor`` of an ATOM checkpoint
+    or weights file, or a plain ResNet-18 state dict (torchvision's names)."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f'{path}: no such file')
+    content = _load_weights_only(path)
+    if isinstance(content, dict) and isinstance(content.get('net'), dict):
+        prefix = 'feature_extractor.'
+        content = {k[len(prefix):]: v for k, v in content['net'].items() if k.startswith(prefix)}
+    if not (isinstance(content, dict) and content
+            and all(isinstance(v, Tensor) for v in content.values())):
+        raise CheckpointError(f'{path}: neither ATOM weights nor a ResNet-18 state dict')
+    return dict(content)

@@ -114,7 +114,8 @@ class UnrolledRe3(nn.Module):
                 else:
                     box = Box(*sample.crop_boxes[t])
                 window = crop_window(box, pad)
-                pairs.append((crop(sample.frames[max(t - 1, 0)], crop_window(previous[index], pad)),
+                previous_window = crop_window(previous[index], pad)
+                pairs.append((crop(sample.frames[max(t - 1, 0)], previous_window),
                               crop(sample.frames[t], window)))
                 labels.append(encode(truth, window))
                 windows.append(window)
@@ -159,7 +160,8 @@ class Re3Training(TrainingTask):
         doublings = max(int(math.log2(r.max_unrolls / r.unrolls)), 0)
         done = min(self.plateaus, doublings)
         steps = self.plateaus - doublings if r.prediction_after_max_unrolls else self.plateaus
-        return (r.unrolls * 2 ** done, max(r.batch_size >> done, min(r.min_batch_size, r.batch_size)),
+        batch_size = max(r.batch_size >> done, min(r.min_batch_size, r.batch_size))
+        return (r.unrolls * 2 ** done, batch_size,
                 min(max(steps, 0) * r.prediction_step, r.max_prediction_probability))
 
     def learning_rate_at(self, step: int) -> float:

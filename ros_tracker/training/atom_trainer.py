@@ -1,0 +1,161 @@
+"""Training ATOM's IoU-Net on image pairs (ATOM, Sec. 3.1 and 4).
+
+The IoU-Net learns to predict 2 * IoU - 1 of box proposals in the test crop, modulated by the
+reference crop's target, with a mean squared error, Adam at 1e-3 and the learning rate times 0.2
+every 15 epochs of 1000 batches. With a pretrained backbone, the backbone's weights are frozen
+(its batch-norm statistics still adapt, as in the official training); without one, the
+backbone trains too, at backbone_lr_scale of the learning rate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+import math
+from pathlib import Path
+from typing import Any, Iterator
+
+import numpy as np
+import torch
+from torch import nn, Tensor
+import torch.nn.functional as F
+
+from ros_tracker.atom.checkpoint import FORMAT
+from ros_tracker.atom.model import AtomNet
+from ros_tracker.atom.sampling import normalize
+from ros_tracker.datasets.training_sets import TrainingData
+from ros_tracker.training.atom_samples import ImagePair, ImagePairs, PairSettings
+from ros_tracker.training.loop import (as_list, Distributed, RunSettings, seed_everything,
+                                       StepBatches, TrainingTask)
+from ros_tracker.weights import save_weights
+
+
+@dataclass(frozen=True)
+class AtomRecipe:
+    """The learning schedule (defaults: the official ATOM training).
+
+    Attributes:
+        batch_size: pairs per step and process.
+        lr: initial learning rate of the IoU-Net.
+        lr_decay / lr_decay_epochs: the rate is multiplied by lr_decay every lr_decay_epochs.
+        steps_per_epoch: batches per epoch.
+        backbone_lr_scale: the backbone's rate relative to lr when it trains.
+        weight_decay: Adam's L2 penalty.
+        val_samples: fixed held-out pairs per validation.
+    """
+
+    batch_size: int = 64
+    lr: float = 1e-3
+    lr_decay: float = 0.2
+    lr_decay_epochs: int = 15
+    steps_per_epoch: int = 1000
+    backbone_lr_scale: float = 0.1
+    weight_decay: float = 0.0
+    val_samples: int = 256
+
+
+def stack_pairs(pairs: list[ImagePair], device: torch.device) -> dict[str, Tensor]:
+    """A batch as tensors: normalized images [B, 3, S, S], boxes [B, 4], proposals [B, N, 4]
+    and IoU targets [B, N]."""
+
+    def images(name: str) -> Tensor:
+        array = np.stack([getattr(p, name) for p in pairs])
+        return normalize(torch.from_numpy(array).to(device).permute(0, 3, 1, 2).float())
+
+    def values(name: str) -> Tensor:
+        return torch.from_numpy(np.stack([getattr(p, name) for p in pairs])).to(device)
+
+    return {'reference': images('reference'), 'test': images('test'),
+            'reference_box': values('reference_box'), 'proposals': values('proposals'),
+            'ious': values('ious')}
+
+
+class IoUPrediction(nn.Module):
+    """Backbone features of both crops and the IoU-Net's prediction for the proposals."""
+
+    def __init__(self, net: AtomNet, backbone_trains: bool) -> None:
+        super().__init__()
+        self.net, self.backbone_trains = net, backbone_trains
+
+    def forward(self, reference: Tensor, test: Tensor, reference_box: Tensor,
+                proposals: Tensor) -> Tensor:
+        with torch.set_grad_enabled(self.backbone_trains and torch.is_grad_enabled()):
+            features = self.net.extract_features(torch.cat([reference, test]))
+        layers = [features[name].chunk(2) for name in self.net.iou_layers]
+        return self.net.bb_regressor([f[0] for f in layers], [f[1] for f in layers],
+                                     reference_box, proposals)
+
+
+class AtomTraining(TrainingTask):
+    """The IoU-Net training task (see the module docstring)."""
+
+    def __init__(self, data: TrainingData, validation: TrainingData | None, recipe: AtomRecipe,
+                 pairs: PairSettings, settings: RunSettings, dist: Distributed,
+                 initial: AtomNet | None = None, backbone_pretrained: bool = False) -> None:
+        seed_everything(settings.seed)
+        self.data, self.validation, self.recipe, self.pairs = data, validation, recipe, pairs
+        self.settings, self.dist = settings, dist
+        self.model = (initial or AtomNet()).to(dist.device)
+        backbone = self.model.feature_extractor
+        for parameter in backbone.parameters():
+            parameter.requires_grad_(not backbone_pretrained)
+        groups = [{'params': list(self.model.bb_regressor.parameters()), 'lr_scale': 1.0}]
+        if not backbone_pretrained:
+            groups.append({'params': list(backbone.parameters()),
+                           'lr_scale': recipe.backbone_lr_scale})
+        self.optimizer = torch.optim.Adam(groups, lr=recipe.lr, weight_decay=recipe.weight_decay)
+        self.prediction = dist.wrap(IoUPrediction(self.model, not backbone_pretrained))
+        self.amp = settings.amp and dist.device.type == 'cuda'
+        self.scaler = torch.amp.GradScaler('cuda', enabled=self.amp)
+
+    def learning_rate_at(self, step: int) -> float:
+        epoch = step // self.recipe.steps_per_epoch
+        return self.recipe.lr * self.recipe.lr_decay ** (epoch // self.recipe.lr_decay_epochs)
+
+    def batches(self, start_step: int, end_step: int) -> Iterator[Any]:
+        loader = torch.utils.data.DataLoader(
+            ImagePairs(self.data, self.pairs, self.settings.seed),
+            batch_sampler=StepBatches(start_step, end_step, self.recipe.batch_size, self.dist),
+            num_workers=self.settings.workers, collate_fn=as_list)
+        return iter(loader)
+
+    def _loss(self, model: nn.Module, batch: dict[str, Tensor]) -> tuple[Tensor, Tensor]:
+        with torch.autocast(self.dist.device.type, dtype=torch.float16, enabled=self.amp):
+            predicted = model(batch['reference'], batch['test'], batch['reference_box'],
+                              batch['proposals']).float()
+        return F.mse_loss(predicted, 2 * batch['ious'] - 1), predicted
+
+    def train_step(self, step: int, batch: Any) -> float:
+        lr = self.learning_rate_at(step)
+        for group in self.optimizer.param_groups:
+            group['lr'] = lr * group['lr_scale']
+        self.prediction.train()
+        loss, _ = self._loss(self.prediction, stack_pairs(batch, self.dist.device))
+        self.optimizer.zero_grad(set_to_none=True)
+        self.scaler.scale(loss).backward()
+        self.scaler.step(self.optimizer)
+        self.scaler.update()
+        return float(loss.detach())
+
+    def samples_in_step(self) -> int:
+        return self.recipe.batch_size
+
+    def validate(self) -> dict[str, float]:
+        """val_loss, and val_iou: the true IoU of the proposal the network scores highest."""
+        pairs = ImagePairs(self.validation or self.data, self.pairs, self.settings.seed + 1)
+        model = IoUPrediction(self.model, False).eval()
+        losses, best = [], []
+        with torch.no_grad():
+            for first in range(0, self.recipe.val_samples, self.recipe.batch_size):
+                indices = range(first, min(first + self.recipe.batch_size,
+                                           self.recipe.val_samples))
+                batch = stack_pairs([pairs[i] for i in indices], self.dist.device)
+                loss, predicted = self._loss(model, batch)
+                losses.append(float(loss) * len(indices))
+                chosen = predicted.argmax(dim=1, keepdim=True)
+                best += batch['ious'].gather(1, chosen)[:, 0].tolist()
+        self.model.train()
+        return {'val_loss': sum(losses) / self.recipe.val_samples,
+                'val_iou': float(np.mean(best)) if best else math.nan}
+
+    def export(self, path: Path) -> str:
+        return save_weights(path, self.model.state_dict(), FORMAT)

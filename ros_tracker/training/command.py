@@ -1,0 +1,102 @@
+"""``ros-tracker train``: build a training task from command-line choices and run it."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+import sys
+from typing import Any, Mapping
+
+import torch
+import yaml
+
+from ros_tracker.atom.checkpoint import load_atom_net, read_backbone_state
+from ros_tracker.atom.model import AtomNet
+from ros_tracker.datasets.training_sets import read_sources
+from ros_tracker.params import params_from_dict, params_to_dict
+from ros_tracker.re3.checkpoint import load_re3_net
+from ros_tracker.training.atom_samples import PairSettings
+from ros_tracker.training.atom_trainer import AtomRecipe, AtomTraining
+from ros_tracker.training.loop import Distributed, RunSettings, train, TrainingTask
+from ros_tracker.training.re3_samples import Re3Augmentation
+from ros_tracker.training.re3_trainer import paper_recipe, Re3Training
+from ros_tracker.weights import load_state_dict_strictly
+
+MODELS = ('re3', 'residual_re3', 'dense_re3', 'atom')
+
+
+def parse_overrides(items: list[str]) -> dict[str, Any]:
+    """KEY=VALUE strings (values in YAML syntax) as a mapping."""
+    overrides = {}
+    for item in items:
+        key, separator, value = item.partition('=')
+        if not separator or not key:
+            raise ValueError(f'--set expects KEY=VALUE, got {item!r}')
+        overrides[key.strip()] = yaml.safe_load(value)
+    return overrides
+
+
+def apply_overrides(settings: list[Any], overrides: Mapping[str, Any]) -> list[Any]:
+    """Each settings dataclass with the overrides that name its fields; unknown keys raise."""
+    remaining = dict(overrides)
+    updated = []
+    for item in settings:
+        names = {f.name for f in dataclasses.fields(item)}
+        mine = {k: remaining.pop(k) for k in list(remaining) if k in names}
+        updated.append(params_from_dict(type(item), {**params_to_dict(item), **mine}))
+    if remaining:
+        accepted = sorted(f.name for item in settings for f in dataclasses.fields(item))
+        raise ValueError(f'unknown training setting(s) {sorted(remaining)}; accepted: {accepted}')
+    return updated
+
+
+def build_task(model: str, data_specs: list[str], val_specs: list[str], run: RunSettings,
+               overrides: Mapping[str, Any], dist: Distributed, weights: str | None = None,
+               backbone: str | None = None) -> tuple[TrainingTask, dict[str, Any]]:
+    """The task and every setting it runs with (for the run's settings.json)."""
+    if model not in MODELS:
+        raise ValueError(f'unknown model {model!r}; accepted: {", ".join(MODELS)}')
+    data = read_sources(data_specs)
+    validation = read_sources(val_specs) if val_specs else None
+    if model == 'atom':
+        recipe, pairs = apply_overrides([AtomRecipe(), PairSettings()], overrides)
+        net = load_atom_net(weights) if weights else AtomNet()
+        if backbone:
+            load_state_dict_strictly(net.feature_extractor, read_backbone_state(backbone),
+                                     backbone)
+        task = AtomTraining(data, validation, recipe, pairs, run, dist, net,
+                            backbone_pretrained=bool(weights or backbone))
+        parts = {'recipe': recipe, 'pairs': pairs}
+    else:
+        if backbone:
+            raise ValueError('--backbone is for atom only')
+        recipe, augmentation = apply_overrides([paper_recipe(model), Re3Augmentation()],
+                                               overrides)
+        net = load_re3_net(weights, model) if weights else None
+        task = Re3Training(model, data, validation, recipe, augmentation, run, dist, net)
+        parts = {'recipe': recipe, 'augmentation': augmentation}
+    described = {'model': model, 'data': data_specs, 'val_data': val_specs,
+                 'weights': weights, 'backbone': backbone,
+                 'run': params_to_dict(run), 'world_size': dist.world_size,
+                 'device': str(dist.device), 'torch': torch.__version__,
+                 **{k: params_to_dict(v) for k, v in parts.items()}}
+    return task, described
+
+
+def run_training(model: str, data_specs: list[str], val_specs: list[str], out: Path,
+                 run: RunSettings, overrides: Mapping[str, Any], weights: str | None = None,
+                 backbone: str | None = None, fresh: bool = False) -> Path:
+    """Train (resuming from out/last.pt unless fresh) and export the weights to
+    out/weights.pt, which it returns."""
+    dist = Distributed(run.device)
+    task, described = build_task(model, data_specs, val_specs, run, overrides, dist, weights,
+                                 backbone)
+    if dist.is_main:
+        print(f'{model}: {task.data.describe()} for training'
+              + (f', {task.validation.describe()} held out' if task.validation else '')
+              + f'; {dist.world_size} process(es) on {dist.device}', file=sys.stderr)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / 'settings.json').write_text(json.dumps(described, indent=2) + '\n',
+                                           encoding='utf-8')
+    return train(task, run, out, dist, resume=not fresh)
