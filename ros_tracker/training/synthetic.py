@@ -94,50 +94,48 @@ class _Mover:
         self.center = center
 
 
-def _soft_mask(width: int, height: int, feather: float) -> np.ndarray:
-    """Opacity 1 inside, ramping to 0 over feather pixels at the edges."""
-    ys = np.minimum(np.arange(height) + 0.5, height - 0.5 - np.arange(height))
-    xs = np.minimum(np.arange(width) + 0.5, width - 0.5 - np.arange(width))
-    if feather <= 0:
-        return np.ones((height, width), np.float32)
-    return np.clip(np.minimum.outer(ys, xs) / feather, 0, 1).astype(np.float32)
+def _edge_opacity(low: float, high: float, start: int, stop: int, feather: float) -> np.ndarray:
+    """Opacity of pixels start..stop-1 along one axis for an object spanning [low, high):
+    the covered fraction of each pixel, ramped over feather pixels inside the edges."""
+    centres = np.arange(start, stop) + 0.5
+    inside = np.minimum(centres - low, high - centres)
+    return np.clip((inside + 0.5) / max(feather, 1.0), 0.0, 1.0).astype(np.float32)
 
 
 class _Layer:
-    """A texture (with opacity) drawn centred on a mover."""
+    """A texture drawn centred on a mover, its inner box at the mover's box."""
 
     def __init__(self, texture: np.ndarray, inner: Box, mover: _Mover, feather: float) -> None:
         self.texture = texture.astype(np.float32)
-        self.alpha = _soft_mask(texture.shape[1], texture.shape[0], feather)
-        self.inner, self.mover = inner, mover
+        self.inner, self.mover, self.feather = inner, mover, feather
 
-    def placement(self) -> np.ndarray:
-        """The affine map from texture pixels to canvas pixels that puts the inner box at the
-        mover's centre and size."""
+    def placement(self) -> tuple[np.ndarray, np.ndarray]:
+        """Scale and offset that map texture coordinates (pixel edges at integers) to canvas
+        coordinates, putting the inner box at the mover's centre and size."""
         scale = self.mover.size / np.array([self.inner.w, self.inner.h])
-        offset = self.mover.center - scale * np.array(self.inner.center)
-        return np.array([[scale[0], 0, offset[0]], [0, scale[1], offset[1]]])
+        return scale, self.mover.center - scale * np.array(self.inner.center)
 
     def box(self) -> Box:
         return Box.from_center(*self.mover.center, *self.mover.size)
 
     def draw(self, canvas: np.ndarray, blur: np.ndarray | None) -> None:
-        """Composite the layer onto canvas (float32 BGR), warping only the region it covers."""
-        matrix = self.placement()
+        """Composite the layer onto canvas (float32 BGR), drawing only the region it covers."""
+        scale, offset = self.placement()
         height, width = self.texture.shape[:2]
-        margin = 0 if blur is None else blur.shape[0]
-        x1, y1 = (np.floor(matrix[:, 2]) - 1 - margin).astype(int)
-        x2, y2 = (np.ceil(matrix[:, 2] + np.diag(matrix[:, :2]) * (width, height))
-                  + 1 + margin).astype(int)
-        x1, y1 = max(x1, 0), max(y1, 0)
-        x2, y2 = min(x2, canvas.shape[1]), min(y2, canvas.shape[0])
+        low, high = offset, offset + scale * (width, height)
+        margin = 1 if blur is None else blur.shape[0]
+        x1, y1 = np.maximum(np.floor(low).astype(int) - margin, 0)
+        x2, y2 = np.minimum(np.ceil(high).astype(int) + margin, canvas.shape[1::-1])
         if x2 <= x1 or y2 <= y1:
             return
-        matrix[:, 2] -= (x1, y1)
-        size = (x2 - x1, y2 - y1)
-        color = cv2.warpAffine(self.texture * self.alpha[..., None], matrix, size,
-                               flags=cv2.INTER_LINEAR, borderValue=0)
-        alpha = cv2.warpAffine(self.alpha, matrix, size, flags=cv2.INTER_LINEAR, borderValue=0)
+        # warpAffine samples at pixel indices, whose centres are at +0.5 in these coordinates.
+        shift = offset + 0.5 * (scale - 1) - (x1, y1)
+        matrix = np.array([[scale[0], 0, shift[0]], [0, scale[1], shift[1]]])
+        color = cv2.warpAffine(self.texture, matrix, (x2 - x1, y2 - y1), flags=cv2.INTER_LINEAR,
+                               borderMode=cv2.BORDER_REPLICATE)
+        alpha = np.minimum.outer(_edge_opacity(low[1], high[1], y1, y2, self.feather),
+                                 _edge_opacity(low[0], high[0], x1, x2, self.feather))
+        color *= alpha[..., None]
         if blur is not None:
             color, alpha = cv2.filter2D(color, -1, blur), cv2.filter2D(alpha, -1, blur)
         region = canvas[y1:y2, x1:x2]
