@@ -70,7 +70,7 @@ def covered_fraction(window: Box, target: Box) -> float:
 def ensure_coverage(box: Box, target: Box, pad: float, min_coverage: float) -> Box:
     """box moved 10 % of the way toward target (corners) until its crop window covers
     min_coverage of the target."""
-    corners, goal = np.array(box.xyxy()), np.array(target.xyxy())
+    corners, goal = np.array(box.xyxy(), float), np.array(target.xyxy(), float)
     for _ in range(100):
         box = Box.from_xyxy(*corners)
         if covered_fraction(crop_window(box, pad), target) >= min_coverage:

@@ -6,7 +6,7 @@ import pytest
 
 from ros_tracker.boxes import Box
 import ros_tracker.datasets.imagenet as imagenet
-from ros_tracker.datasets.imagenet import read_det, read_vid, vid_labels, VID_CLASSES
+from ros_tracker.datasets.imagenet import read_det, read_vid, VID_CLASSES, vid_labels
 from ros_tracker.datasets.training_sets import read_source, read_sources
 from scenes import write_sequence
 
