@@ -167,6 +167,14 @@ def _train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _plot_training(args: argparse.Namespace) -> int:
+    from ros_tracker.training.curves import plot_learning_curves
+    folder = Path(args.folder)
+    print(plot_learning_curves(folder / 'metrics.csv', args.out or folder / 'learning_curves.png',
+                               args.title or folder.name))
+    return 0
+
+
 def _add_train(commands: argparse._SubParsersAction) -> None:
     from ros_tracker.training.command import MODELS
     train = commands.add_parser(
@@ -197,6 +205,12 @@ def _add_train(commands: argparse._SubParsersAction) -> None:
     train.add_argument('--fresh', action='store_true', help='ignore OUT/last.pt')
     train.add_argument('--no-progress', action='store_true', help='no progress bar')
     train.set_defaults(run=_train)
+    plot = commands.add_parser('plot-training',
+                               help="draw a training run's loss and validation IoU curves")
+    plot.add_argument('folder', metavar='RUN', help='run folder written by ros-tracker train')
+    plot.add_argument('--out', help='PNG file (default: RUN/learning_curves.png)')
+    plot.add_argument('--title', help='figure title (default: the run folder name)')
+    plot.set_defaults(run=_plot_training)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -27,13 +27,20 @@ MODELS = ('re3', 'residual_re3', 'dense_re3', 'atom')
 
 
 def parse_overrides(items: list[str]) -> dict[str, Any]:
-    """KEY=VALUE strings (values in YAML syntax) as a mapping."""
+    """KEY=VALUE strings (values in YAML syntax, plus numbers such as 1e-4 that YAML 1.1
+    reads as text) as a mapping."""
     overrides = {}
     for item in items:
-        key, separator, value = item.partition('=')
+        key, separator, text = item.partition('=')
         if not separator or not key:
             raise ValueError(f'--set expects KEY=VALUE, got {item!r}')
-        overrides[key.strip()] = yaml.safe_load(value)
+        value = yaml.safe_load(text)
+        if isinstance(value, str):
+            try:
+                value = float(value)
+            except ValueError:
+                pass
+        overrides[key.strip()] = value
     return overrides
 
 

@@ -1,0 +1,50 @@
+"""The learning curves of a training run (its metrics.csv) as a PNG."""
+
+from __future__ import annotations
+
+import csv
+import math
+from pathlib import Path
+
+from matplotlib.figure import Figure  # no pyplot: files only, whatever the display
+
+
+def read_metrics(path: str | Path) -> dict[str, list[tuple[int, float]]]:
+    """Every column of metrics.csv as (step, value) pairs, empty cells left out."""
+    series: dict[str, list[tuple[int, float]]] = {}
+    with Path(path).open(newline='', encoding='utf-8') as file:
+        for row in csv.DictReader(file):
+            for name, text in row.items():
+                if name != 'step' and text not in ('', None):
+                    value = float(text)
+                    if math.isfinite(value):
+                        series.setdefault(name, []).append((int(row['step']), value))
+    return series
+
+
+def plot_learning_curves(metrics_csv: str | Path, png: str | Path, title: str) -> Path:
+    """Training and validation loss (left) and validation IoU (right) against the step."""
+    series = read_metrics(metrics_csv)
+    if 'loss' not in series:
+        raise ValueError(f'{metrics_csv}: no loss column; not a training metrics log')
+    figure = Figure(figsize=(10, 4), dpi=100)
+    loss_axes, iou_axes = figure.subplots(1, 2)
+    for name, label in (('loss', 'training loss (mean over the log interval)'),
+                        ('val_loss', 'validation loss (held-out data)')):
+        if name in series:
+            steps, values = zip(*series[name])
+            loss_axes.plot(steps, values, marker='o' if name == 'val_loss' else None,
+                           markersize=3, label=label)
+    loss_axes.set(xlabel='step', ylabel='loss', title=f'{title}: loss')
+    loss_axes.legend(loc='upper right', fontsize=8)
+    loss_axes.grid(alpha=0.3)
+    if 'val_iou' in series:
+        steps, values = zip(*series['val_iou'])
+        iou_axes.plot(steps, values, marker='o', markersize=3, color='tab:green')
+    iou_axes.set(xlabel='step', ylabel='IoU', ylim=(0, 1), title=f'{title}: validation IoU')
+    iou_axes.grid(alpha=0.3)
+    figure.tight_layout()
+    png = Path(png)
+    png.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(png)
+    return png

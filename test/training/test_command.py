@@ -1,0 +1,44 @@
+import json
+
+import pytest
+
+from ros_tracker.cli import main
+from ros_tracker.training.atom_samples import PairSettings
+from ros_tracker.training.atom_trainer import AtomRecipe
+from ros_tracker.training.command import apply_overrides, parse_overrides
+
+
+def test_train_command_writes_weights_settings_and_metrics(tiny_data, tmp_path, capsys):
+    out = tmp_path / 'run'
+    assert main(['train', 'atom', '--data', f'uniform:{tiny_data}', '--out', str(out),
+                 '--steps', '2', '--workers', '0', '--log-every', '1', '--val-every', '2',
+                 '--set', 'batch_size=2', '--set', 'val_samples=2', '--set', 'output_size=64',
+                 '--no-progress', '--device', 'cpu']) == 0
+    assert f'weights: {out / "weights.pt"}' in capsys.readouterr().out
+    settings = json.loads((out / 'settings.json').read_text())
+    assert settings['recipe']['batch_size'] == 2 and settings['pairs']['output_size'] == 64
+    assert settings['data'] == [f'uniform:{tiny_data}'] and settings['run']['steps'] == 2
+    rows = (out / 'metrics.csv').read_text().splitlines()
+    assert rows[0].startswith('step,loss,lr,samples_per_s') and len(rows) == 3
+    assert main(['plot-training', str(out)]) == 0
+    assert (out / 'learning_curves.png').stat().st_size > 10_000
+
+
+def test_overrides_are_typed_and_unknown_keys_are_refused():
+    assert parse_overrides(['lr=1e-4', 'proposal_sigmas=[0.1, 0.2]']) == {
+        'lr': 1e-4, 'proposal_sigmas': [0.1, 0.2]}
+    recipe, pairs = apply_overrides([AtomRecipe(), PairSettings()],
+                                    {'lr': 1e-4, 'proposal_sigmas': [0.1, 0.2]})
+    assert recipe.lr == 1e-4 and pairs.proposal_sigmas == (0.1, 0.2)
+    with pytest.raises(ValueError, match=r"unknown training setting\(s\) \['lrate'\]"):
+        apply_overrides([AtomRecipe()], {'lrate': 1.0})
+    with pytest.raises(ValueError, match='must be a int'):
+        apply_overrides([AtomRecipe()], {'batch_size': 'many'})
+    with pytest.raises(ValueError, match='KEY=VALUE'):
+        parse_overrides(['batch_size'])
+
+
+def test_backbone_is_only_for_atom(tiny_data, tmp_path):
+    with pytest.raises(ValueError, match='--backbone is for atom only'):
+        main(['train', 're3', '--data', f'uniform:{tiny_data}', '--out', str(tmp_path),
+              '--steps', '1', '--backbone', 'x.pth', '--device', 'cpu'])
