@@ -160,10 +160,8 @@ def _train(args: argparse.Namespace) -> int:
                            amp=not args.no_amp, workers=args.workers, log_every=args.log_every,
                            val_every=args.val_every, checkpoint_every=args.checkpoint_every,
                            progress=not args.no_progress)
-    weights = run_training(args.model, args.data, args.val_data or [], Path(args.out), settings,
-                           parse_overrides(args.set or []), args.weights, args.backbone,
-                           args.fresh)
-    print(f'weights: {weights}')
+    run_training(args.model, args.data, args.val_data or [], Path(args.out), settings,
+                 parse_overrides(args.set or []), args.weights, args.backbone, args.fresh)
     return 0
 
 

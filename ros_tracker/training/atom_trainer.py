@@ -96,12 +96,18 @@ class AtomTraining(TrainingTask):
         self.settings, self.dist = settings, dist
         self.model = (initial or AtomNet()).to(dist.device)
         backbone = self.model.feature_extractor
-        for parameter in backbone.parameters():
-            parameter.requires_grad_(not backbone_pretrained)
+        deepest = backbone.stages.index(self.model.iou_layers[-1])
+        unused = ('layer4.', 'fc.') if deepest == 2 else ('fc.',)
+        trained = []
+        for name, parameter in backbone.named_parameters():
+            # ATOM never runs layer4 or fc; under DistributedDataParallel every trained
+            # parameter must get a gradient.
+            parameter.requires_grad_(not backbone_pretrained and not name.startswith(unused))
+            if parameter.requires_grad:
+                trained.append(parameter)
         groups = [{'params': list(self.model.bb_regressor.parameters()), 'lr_scale': 1.0}]
-        if not backbone_pretrained:
-            groups.append({'params': list(backbone.parameters()),
-                           'lr_scale': recipe.backbone_lr_scale})
+        if trained:
+            groups.append({'params': trained, 'lr_scale': recipe.backbone_lr_scale})
         self.optimizer = torch.optim.Adam(groups, lr=recipe.lr, weight_decay=recipe.weight_decay)
         self.prediction = dist.wrap(IoUPrediction(self.model, not backbone_pretrained))
         self.amp = settings.amp and dist.device.type == 'cuda'

@@ -106,4 +106,7 @@ def run_training(model: str, data_specs: list[str], val_specs: list[str], out: P
         out.mkdir(parents=True, exist_ok=True)
         (out / 'settings.json').write_text(json.dumps(described, indent=2) + '\n',
                                            encoding='utf-8')
-    return train(task, run, out, dist, resume=not fresh)
+    weights = train(task, run, out, dist, resume=not fresh)
+    if dist.is_main:
+        print(f'weights: {weights}')
+    return weights

@@ -42,3 +42,25 @@ def test_backbone_is_only_for_atom(tiny_data, tmp_path):
     with pytest.raises(ValueError, match='--backbone is for atom only'):
         main(['train', 're3', '--data', f'uniform:{tiny_data}', '--out', str(tmp_path),
               '--steps', '1', '--backbone', 'x.pth', '--device', 'cpu'])
+
+
+def test_torchrun_trains_with_two_processes_unchanged(tiny_data, tmp_path):
+    """Two CPU processes (gloo over loopback) split every step's batch and keep one model."""
+    import os
+    import subprocess
+    import sys
+    torchrun = os.path.join(os.path.dirname(sys.executable), 'torchrun')
+    out = tmp_path / 'ddp'
+    env = {**os.environ, 'GLOO_SOCKET_IFNAME': 'lo', 'OMP_NUM_THREADS': '1'}
+    result = subprocess.run(
+        [torchrun, '--standalone', '--nproc_per_node', '2', '-m', 'ros_tracker.cli', 'train',
+         'atom', '--data', f'uniform:{tiny_data}', '--out', str(out), '--steps', '2',
+         '--workers', '0', '--log-every', '1', '--val-every', '2', '--set', 'batch_size=2',
+         '--set', 'val_samples=2', '--set', 'output_size=64', '--no-progress',
+         '--device', 'cpu'], env=env, capture_output=True, text=True, timeout=240)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.count('weights: ') == 1  # rank 0 reports and exports
+    assert json.loads((out / 'settings.json').read_text())['world_size'] == 2
+    header, *rows = (out / 'metrics.csv').read_text().splitlines()
+    assert len(rows) == 2 and 'val_iou' in header
+    assert (out / 'weights.pt').is_file()
