@@ -131,3 +131,14 @@ def test_backbone_weights_are_read_from_atom_files_or_resnet_state_dicts(tmp_pat
     torch.save({'a': 1}, tmp_path / 'bad.pth')
     with pytest.raises(ValueError, match='neither ATOM weights nor a ResNet-18'):
         read_backbone_state(tmp_path / 'bad.pth')
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason='needs a CUDA GPU')
+def test_cuda_training_uses_mixed_precision(tiny_training_data):
+    settings = RunSettings(steps=2, workers=0, progress=False, device='cuda')
+    task = AtomTraining(tiny_training_data, None, AtomRecipe(batch_size=4, val_samples=4), SMALL,
+                        settings, Distributed('cuda'))
+    pairs = ImagePairs(tiny_training_data, SMALL, 0)
+    losses = [task.train_step(step, [pairs[i] for i in range(4)]) for step in range(2)]
+    assert task.amp and task.scaler.is_enabled() and all(np.isfinite(losses))
+    assert next(task.model.parameters()).device.type == 'cuda'
