@@ -94,7 +94,7 @@ class AtomTraining(TrainingTask):
         seed_everything(settings.seed)
         self.data, self.validation, self.recipe, self.pairs = data, validation, recipe, pairs
         self.settings, self.dist = settings, dist
-        self.model = (initial or AtomNet()).to(dist.device)
+        self.model = (AtomNet() if initial is None else initial).to(dist.device)
         backbone = self.model.feature_extractor
         deepest = backbone.stages.index(self.model.iou_layers[-1])
         unused = ('layer4.', 'fc.') if deepest == 2 else ('fc.',)

@@ -100,11 +100,6 @@ class Distributed:
         return box[0]
 
 
-def sample_seed(seed: int, stage: int, index: int) -> np.random.Generator:
-    """The generator of one sample: independent of workers, processes and resumption."""
-    return np.random.default_rng([seed, stage, index])
-
-
 class StepBatches(torch.utils.data.Sampler):
     """Sample indices of each step from start_step on: step s on rank r takes the batch_size
     indices from (s * world_size + r) * batch_size (a distributed sampler that can resume in

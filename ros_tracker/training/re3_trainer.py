@@ -143,7 +143,8 @@ class Re3Training(TrainingTask):
         self.variant, self.data, self.validation = variant, data, validation
         self.recipe, self.augmentation, self.settings, self.dist = (recipe, augmentation,
                                                                     settings, dist)
-        self.model = (initial_weights or VARIANTS[variant]()).to(dist.device)
+        self.model = (VARIANTS[variant]() if initial_weights is None
+                      else initial_weights).to(dist.device)
         self.unrolled = dist.wrap(UnrolledRe3(self.model, augmentation))
         tower = list(self.model.tower.parameters())
         rest = [p for n, p in self.model.named_parameters() if not n.startswith('tower.')]

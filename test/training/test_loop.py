@@ -1,0 +1,57 @@
+import pickle
+
+import pytest
+import torch
+
+from ros_tracker.training.loop import (load_checkpoint, MetricsLog, restore_rng_states,
+                                       rng_states, save_checkpoint, StepBatches)
+from ros_tracker.weights import CheckpointError
+
+
+class _Ranks:
+    def __init__(self, rank, world_size):
+        self.rank, self.world_size = rank, world_size
+
+
+def test_step_batches_split_every_step_between_processes_and_resume_mid_epoch():
+    assert list(StepBatches(0, 2, 3, _Ranks(0, 1))) == [[0, 1, 2], [3, 4, 5]]
+    rank0 = list(StepBatches(1, 3, 2, _Ranks(0, 2)))
+    rank1 = list(StepBatches(1, 3, 2, _Ranks(1, 2)))
+    assert rank0 == [[4, 5], [8, 9]] and rank1 == [[6, 7], [10, 11]]
+    assert len(StepBatches(5, 3, 2, _Ranks(0, 1))) == 0
+
+
+def test_checkpoints_round_trip_with_random_states(tmp_path):
+    states = rng_states()
+    expected = torch.rand(3)
+    save_checkpoint(tmp_path / 'last.pt', {'step': 7, 'rng': states})
+    torch.rand(5)
+    content = load_checkpoint(tmp_path / 'last.pt')
+    restore_rng_states(content['rng'])
+    assert content['step'] == 7 and torch.equal(torch.rand(3), expected)
+    assert not (tmp_path / 'last.partial').exists()
+
+
+class _RunsCode:
+    def __reduce__(self):
+        return (print, ('this must never run',))
+
+
+def test_checkpoints_that_carry_code_or_are_foreign_are_refused(tmp_path, capsys):
+    (tmp_path / 'evil.pt').write_bytes(pickle.dumps({'format': 'x', 'a': _RunsCode()}, protocol=2))
+    with pytest.raises(CheckpointError, match='cannot be read'):
+        load_checkpoint(tmp_path / 'evil.pt')
+    assert 'this must never run' not in capsys.readouterr().out
+    torch.save({'step': 1}, tmp_path / 'other.pt')
+    with pytest.raises(CheckpointError, match='not a training checkpoint'):
+        load_checkpoint(tmp_path / 'other.pt')
+
+
+def test_a_resumed_metrics_log_drops_rows_after_its_step(tmp_path):
+    log = MetricsLog(tmp_path, 0)
+    for step in (10, 20, 30):
+        log.write(step, {'loss': step / 10})
+    resumed = MetricsLog(tmp_path, 20)
+    resumed.write(30, {'loss': 9.0, 'val_loss': 1.0})
+    rows = (tmp_path / 'metrics.csv').read_text().splitlines()
+    assert rows == ['step,loss,val_loss', '10,1.0,', '20,2.0,', '30,9.0,1.0']
