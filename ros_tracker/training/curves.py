@@ -35,14 +35,15 @@ def plot_learning_curves(metrics_csv: str | Path, png: str | Path, title: str) -
             steps, values = zip(*series[name])
             loss_axes.plot(steps, values, marker='o' if name == 'val_loss' else None,
                            markersize=3, label=label)
-    loss_axes.set(xlabel='step', ylabel='loss', title=f'{title}: loss')
+    loss_axes.set(xlabel='step', ylabel='loss', title='loss')
     loss_axes.legend(loc='upper right', fontsize=8)
     loss_axes.grid(alpha=0.3)
     if 'val_iou' in series:
         steps, values = zip(*series['val_iou'])
         iou_axes.plot(steps, values, marker='o', markersize=3, color='tab:green')
-    iou_axes.set(xlabel='step', ylabel='IoU', ylim=(0, 1), title=f'{title}: validation IoU')
+    iou_axes.set(xlabel='step', ylabel='IoU', ylim=(0, 1), title='validation IoU')
     iou_axes.grid(alpha=0.3)
+    figure.suptitle(title)
     figure.tight_layout()
     png = Path(png)
     png.parent.mkdir(parents=True, exist_ok=True)
