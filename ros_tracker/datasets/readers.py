@@ -103,7 +103,11 @@ def read_lasot(folder: str | Path) -> Sequence:
 def read_trackingnet(root: str | Path, name: str) -> Sequence:
     """TrackingNet: <root>/<chunk>/frames/<seq>/0.jpg, 1.jpg, ... (numbered from 0, sorted by
     number) and <root>/<chunk>/anno/<seq>.txt; name is ``<chunk>/<seq>``."""
-    chunk, sequence = Path(name).parts
+    parts = Path(name).parts
+    if len(parts) != 2:
+        raise ValueError(f'TrackingNet sequence names are CHUNK/SEQUENCE (TRAIN_0/abc), '
+                         f'got {name!r}')
+    chunk, sequence = parts
     folder = Path(root) / chunk
     boxes = [parse_box(line) for line in _lines(folder / 'anno' / f'{sequence}.txt')]
     frames = sorted(_images(folder / 'frames' / sequence), key=lambda p: int(p.stem))

@@ -100,5 +100,7 @@ def test_read_sequence_dispatches_on_the_layout(tmp_path):
     (folder / 'groundtruth.txt').write_text('1,2,3,4\n1,2,3,4\n')
     assert read_sequence('got10k', tmp_path, 'GOT-10k_Val_000002').name == \
         'GOT-10k/GOT-10k_Val_000002'
-    with pytest.raises(ValueError, match="unknown layout 'trackingnet'"):
+    with pytest.raises(ValueError, match="unknown layout 'imagenet'"):
+        read_sequence('imagenet', tmp_path, 'x')
+    with pytest.raises(ValueError, match='CHUNK/SEQUENCE'):
         read_sequence('trackingnet', tmp_path, 'x')
