@@ -36,7 +36,8 @@ def file_sha256(path: str | Path) -> str:
 
 
 def read_weights(path: str | Path, file_format: str) -> dict[str, Any]:
-    """The content of a file written by save_weights with file_format."""
+    """The content of a file written by save_weights (or a training checkpoint) with
+    file_format."""
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f'{path}: no such file')

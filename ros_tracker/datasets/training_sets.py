@@ -30,13 +30,21 @@ SOURCE_KINDS = ('uniform', 'got10k', 'lasot', 'trackingnet', 'vid', 'det', 'coco
 @dataclass
 class TrainingData:
     """Annotated sequences (for pairs and unrolled tracks) and still images (for synthetic
-    sequences and image pairs)."""
+    sequences and image pairs). sequence_sources numbers the source each sequence came from:
+    samplers weigh sources equally, as the official ATOM training weighs its datasets."""
 
     sequences: list[Sequence] = field(default_factory=list)
     stills: list[StillImage] = field(default_factory=list)
+    sequence_sources: list[int] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.sequence_sources:
+            self.sequence_sources = [0] * len(self.sequences)
 
     def __iadd__(self, other: 'TrainingData') -> 'TrainingData':
+        offset = max(self.sequence_sources, default=-1) + 1
         self.sequences += other.sequences
+        self.sequence_sources += [offset + source for source in other.sequence_sources]
         self.stills += other.stills
         return self
 

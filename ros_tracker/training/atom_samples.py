@@ -20,7 +20,7 @@ import numpy as np
 from ros_tracker.boxes import Box, iou
 from ros_tracker.datasets.sequence import read_image
 from ros_tracker.datasets.training_sets import TrainingData
-from ros_tracker.training.re3_samples import annotated_frames, box_array
+from ros_tracker.training.sampling import annotated_frames, box_array, EqualSources
 from ros_tracker.training.synthetic import render_sequence, SyntheticSettings
 
 
@@ -110,7 +110,9 @@ class ImagePairs:
 
     def __init__(self, data: TrainingData, settings: PairSettings, seed: int,
                  synthetic: SyntheticSettings = SyntheticSettings()) -> None:
-        self.tracks = [s for s in data.sequences if any(b is not None for b in s.boxes)]
+        usable = [(s, source) for s, source in zip(data.sequences, data.sequence_sources)
+                  if any(b is not None for b in s.boxes)]
+        self.tracks = EqualSources([s for s, _ in usable], [source for _, source in usable])
         self.stills = annotated_frames(data)
         if not self.tracks and not self.stills:
             raise ValueError('no annotated frame to draw image pairs from')
@@ -123,7 +125,7 @@ class ImagePairs:
         """Reference and test frame (BGR) with their boxes."""
         s = self.settings
         if self.tracks and (not self.stills or rng.random() >= s.still_probability):
-            sequence = self.tracks[rng.integers(len(self.tracks))]
+            sequence = self.tracks.draw(rng)
             visible = np.flatnonzero([b is not None for b in sequence.boxes])
             reference = int(visible[rng.integers(len(visible))])
             near = visible[np.abs(visible - reference) <= s.max_gap]

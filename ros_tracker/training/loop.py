@@ -25,7 +25,7 @@ from torch import distributed, nn
 from tqdm import tqdm
 
 from ros_tracker.device import resolve_device
-from ros_tracker.weights import CheckpointError, first_line
+from ros_tracker.weights import read_weights
 
 CHECKPOINT_FORMAT = 'ros_tracker.training.checkpoint'
 
@@ -158,13 +158,7 @@ def save_checkpoint(path: Path, content: dict[str, Any]) -> None:
 
 def load_checkpoint(path: Path) -> dict[str, Any]:
     """A checkpoint written by save_checkpoint, read without running code from the file."""
-    try:
-        content = torch.load(path, map_location='cpu', weights_only=True)
-    except Exception as error:  # unpickling errors come in many types; all mean "unusable"
-        raise CheckpointError(f'{path}: cannot be read: {first_line(error)}') from None
-    if not isinstance(content, dict) or content.get('format') != CHECKPOINT_FORMAT:
-        raise CheckpointError(f'{path}: not a training checkpoint')
-    return content
+    return read_weights(path, CHECKPOINT_FORMAT)
 
 
 class MetricsLog:

@@ -16,9 +16,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from ros_tracker.boxes import Box
-from ros_tracker.datasets.sequence import read_image, Sequence, StillImage
+from ros_tracker.datasets.sequence import read_image, Sequence
 from ros_tracker.datasets.training_sets import TrainingData
 from ros_tracker.re3.tracker import crop_window
+from ros_tracker.training.sampling import annotated_frames, box_array, EqualSources
 from ros_tracker.training.synthetic import render_sequence, SyntheticSettings
 
 
@@ -102,15 +103,6 @@ def track_starts(sequence: Sequence, length: int) -> np.ndarray:
     return np.flatnonzero(counts == length)
 
 
-def annotated_frames(data: TrainingData) -> list[StillImage]:
-    """Still images for synthetic data: the data's stills, or else every 10th annotated frame of
-    its sequences."""
-    if data.stills:
-        return data.stills
-    return [StillImage(s.frame_paths[i], [s.boxes[i]]) for s in data.sequences
-            for i in range(0, len(s), 10) if s.boxes[i] is not None]
-
-
 class UnrolledSequences:
     """Map-style dataset of unrolled samples: item i is a pure function of (seed, stage, i)."""
 
@@ -118,8 +110,10 @@ class UnrolledSequences:
                  augmentation: Re3Augmentation, seed: int, stage: int,
                  synthetic: SyntheticSettings = SyntheticSettings()) -> None:
         self.length = unrolls + 1
-        self.tracks = [(s, starts) for s in data.sequences
-                       if len(starts := track_starts(s, self.length))]
+        usable = [(s, starts, source) for s, source in zip(data.sequences, data.sequence_sources)
+                  if len(starts := track_starts(s, self.length))]
+        self.tracks = EqualSources([(s, starts) for s, starts, _ in usable],
+                                   [source for *_, source in usable])
         self.stills = annotated_frames(data)
         if not self.tracks and not self.stills:
             raise ValueError(f'no track has {self.length} consecutive annotated frames and '
@@ -135,7 +129,7 @@ class UnrolledSequences:
         rng = np.random.default_rng([self.seed, self.stage, index])
         aug = self.augmentation
         if self.tracks and (not self.stills or rng.random() >= aug.synthetic_probability):
-            sequence, starts = self.tracks[rng.integers(len(self.tracks))]
+            sequence, starts = self.tracks.draw(rng)
             start = int(starts[rng.integers(len(starts))])
             frames = [sequence.frame(i)[:, :, ::-1] for i in range(start, start + self.length)]
             boxes = list(sequence.boxes[start:start + self.length])
@@ -160,8 +154,3 @@ class UnrolledSequences:
         return UnrolledSample(np.ascontiguousarray(frames), box_array(boxes),
                               box_array(crop_boxes),
                               bool(rng.random() < self.prediction_probability))
-
-
-def box_array(boxes: list[Box]) -> np.ndarray:
-    """Boxes as a float32 array [N, 4] of x, y, w, h."""
-    return np.array([(b.x, b.y, b.w, b.h) for b in boxes], np.float32).reshape(-1, 4)

@@ -43,7 +43,7 @@ def test_checkpoints_that_carry_code_or_are_foreign_are_refused(tmp_path, capsys
         load_checkpoint(tmp_path / 'evil.pt')
     assert 'this must never run' not in capsys.readouterr().out
     torch.save({'step': 1}, tmp_path / 'other.pt')
-    with pytest.raises(CheckpointError, match='not a training checkpoint'):
+    with pytest.raises(CheckpointError, match='not a ros_tracker.training.checkpoint file'):
         load_checkpoint(tmp_path / 'other.pt')
 
 
@@ -55,3 +55,22 @@ def test_a_resumed_metrics_log_drops_rows_after_its_step(tmp_path):
     resumed.write(30, {'loss': 9.0, 'val_loss': 1.0})
     rows = (tmp_path / 'metrics.csv').read_text().splitlines()
     assert rows == ['step,loss,val_loss', '10,1.0,', '20,2.0,', '30,9.0,1.0']
+
+
+def test_sources_weigh_equally_however_many_sequences_they_bring():
+    import numpy as np
+    from ros_tracker.training.sampling import EqualSources
+    picker = EqualSources(['small'] + [f'big{i}' for i in range(9)], [0] + [1] * 9)
+    rng = np.random.default_rng(0)
+    draws = [picker.draw(rng) for _ in range(4000)]
+    assert draws.count('small') / len(draws) == pytest.approx(0.5, abs=0.03)
+    assert len(picker) == 10
+
+
+def test_combined_training_data_numbers_its_sources(tmp_path):
+    from ros_tracker.datasets.training_sets import read_sources
+    from scenes import write_sequence
+    write_sequence(tmp_path / 'A' / 'one')
+    write_sequence(tmp_path / 'A' / 'two')
+    data = read_sources([f'uniform:{tmp_path}', f'uniform:{tmp_path}:A/one'])
+    assert data.sequence_sources == [0, 0, 1]
