@@ -4,7 +4,8 @@
 # its learning curves in docs/training/:
 #   scripts/train_example.sh atom        ATOM's IoU-Net with its backbone, from scratch
 #   scripts/train_example.sh dense_re3   DenseRe3 with the paper's curriculum, shortened
-#   scripts/train_example.sh             both
+#   scripts/train_example.sh atom_backbone  ATOM's ResNet-18 distilled from NanoTrack v2's backbone
+#   scripts/train_example.sh             all three
 # A run resumes from docs/training/<model>-cpu/last.pt when interrupted; FRESH=1 starts over.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,7 +25,7 @@ run() {  # model, title, then ros-tracker train options
   .venv/bin/ros-tracker plot-training "$out" --out "docs/training/$model-cpu.png" --title "$title"
 }
 
-for model in "${@:-atom dense_re3}"; do
+for model in "${@:-atom dense_re3 atom_backbone}"; do
   for name in $model; do
     case $name in
       atom) run atom 'ATOM IoU-Net + backbone, CPU, shared train split' \
@@ -35,7 +36,10 @@ for model in "${@:-atom dense_re3}"; do
               --steps 150 --log-every 5 --val-every 15 --checkpoint-every 15 \
               --set batch_size=8 --set min_batch_size=2 --set lr=1e-4 --set patience=2 \
               --set val_samples=16 --set val_sequences=2 ;;
-      *) echo "unknown model $name (atom or dense_re3)" >&2; exit 2 ;;
+      atom_backbone) run atom_backbone 'ResNet-18 distilled from NanoTrack v2, CPU, shared train split' \
+              --teacher "${SHARED:-../shared}/peers/nanotrack/nanotrack_v2_backbone.onnx" \
+              --steps 2000 --log-every 20 --val-every 200 --checkpoint-every 200 ;;
+      *) echo "unknown model $name (atom, dense_re3 or atom_backbone)" >&2; exit 2 ;;
     esac
   done
 done

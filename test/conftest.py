@@ -15,3 +15,13 @@ def shared_sequences() -> Path:
         pytest.skip(f'{sequences} is absent: real-video tests need the shared data beside the '
                     'repository')
     return sequences
+
+
+@pytest.fixture
+def nanotrack_backbone() -> Path:
+    """NanoTrack v2's backbone ONNX from ../shared/peers, or a skip where it is absent."""
+    model = SHARED / 'peers' / 'nanotrack' / 'nanotrack_v2_backbone.onnx'
+    if not model.is_file():
+        pytest.skip(f'{model} is absent: distillation tests need the shared peer models beside '
+                    'the repository')
+    return model

@@ -18,12 +18,13 @@ from ros_tracker.params import params_from_dict, params_to_dict
 from ros_tracker.re3.checkpoint import load_re3_net
 from ros_tracker.training.atom_samples import PairSettings
 from ros_tracker.training.atom_trainer import AtomRecipe, AtomTraining
+from ros_tracker.training.distill import BackboneDistillation, DistillRecipe, Teacher
 from ros_tracker.training.loop import Distributed, RunSettings, train, TrainingTask
 from ros_tracker.training.re3_samples import Re3Augmentation
 from ros_tracker.training.re3_trainer import paper_recipe, Re3Training
 from ros_tracker.weights import load_state_dict_strictly
 
-MODELS = ('re3', 'residual_re3', 'dense_re3', 'atom')
+MODELS = ('re3', 'residual_re3', 'dense_re3', 'atom', 'atom_backbone')
 
 
 def parse_overrides(items: list[str]) -> dict[str, Any]:
@@ -60,13 +61,20 @@ def apply_overrides(settings: list[Any], overrides: Mapping[str, Any]) -> list[A
 
 def build_task(model: str, data_specs: list[str], val_specs: list[str], run: RunSettings,
                overrides: Mapping[str, Any], dist: Distributed, weights: str | None = None,
-               backbone: str | None = None) -> tuple[TrainingTask, dict[str, Any]]:
+               backbone: str | None = None,
+               teacher: str | None = None) -> tuple[TrainingTask, dict[str, Any]]:
     """The task and every setting it runs with (for the run's settings.json)."""
     if model not in MODELS:
         raise ValueError(f'unknown model {model!r}; accepted: {", ".join(MODELS)}')
+    if (model == 'atom_backbone') != bool(teacher):
+        raise ValueError('--teacher (an ONNX backbone) is for atom_backbone, which needs it')
     data = read_sources(data_specs)
     validation = read_sources(val_specs) if val_specs else None
-    if model == 'atom':
+    if model == 'atom_backbone':
+        (recipe,) = apply_overrides([DistillRecipe()], overrides)
+        task = BackboneDistillation(data, validation, Teacher(teacher), recipe, run, dist)
+        parts = {'recipe': recipe}
+    elif model == 'atom':
         recipe, pairs = apply_overrides([AtomRecipe(), PairSettings()], overrides)
         net = load_atom_net(weights) if weights else AtomNet()
         if backbone:
@@ -84,7 +92,7 @@ def build_task(model: str, data_specs: list[str], val_specs: list[str], run: Run
         task = Re3Training(model, data, validation, recipe, augmentation, run, dist, net)
         parts = {'recipe': recipe, 'augmentation': augmentation}
     described = {'model': model, 'data': data_specs, 'val_data': val_specs,
-                 'weights': weights, 'backbone': backbone,
+                 'weights': weights, 'backbone': backbone, 'teacher': teacher,
                  'run': params_to_dict(run), 'world_size': dist.world_size,
                  'device': str(dist.device), 'torch': torch.__version__,
                  **{k: params_to_dict(v) for k, v in parts.items()}}
@@ -93,12 +101,13 @@ def build_task(model: str, data_specs: list[str], val_specs: list[str], run: Run
 
 def run_training(model: str, data_specs: list[str], val_specs: list[str], out: Path,
                  run: RunSettings, overrides: Mapping[str, Any], weights: str | None = None,
-                 backbone: str | None = None, fresh: bool = False) -> Path:
+                 backbone: str | None = None, fresh: bool = False,
+                 teacher: str | None = None) -> Path:
     """Train (resuming from out/last.pt unless fresh) and export the weights to
     out/weights.pt, which it returns."""
     dist = Distributed(run.device)
     task, described = build_task(model, data_specs, val_specs, run, overrides, dist, weights,
-                                 backbone)
+                                 backbone, teacher)
     if dist.is_main:
         print(f'{model}: {task.data.describe()} for training'
               + (f', {task.validation.describe()} held out' if task.validation else '')
