@@ -23,12 +23,14 @@ def read_metrics(path: str | Path) -> dict[str, list[tuple[int, float]]]:
 
 
 def plot_learning_curves(metrics_csv: str | Path, png: str | Path, title: str) -> Path:
-    """Training and validation loss (left) and validation IoU (right) against the step."""
+    """Training and validation loss (left) and, where the run measured it, validation IoU
+    (right) against the step."""
     series = read_metrics(metrics_csv)
     if 'loss' not in series:
         raise ValueError(f'{metrics_csv}: no loss column; not a training metrics log')
-    figure = Figure(figsize=(10, 4), dpi=100)
-    loss_axes, iou_axes = figure.subplots(1, 2)
+    with_iou = 'val_iou' in series
+    figure = Figure(figsize=(10 if with_iou else 5.5, 4), dpi=100)
+    loss_axes, *rest = figure.subplots(1, 2 if with_iou else 1, squeeze=False)[0]
     for name, label in (('loss', 'training loss (mean over the log interval)'),
                         ('val_loss', 'validation loss (held-out data)')):
         if name in series:
@@ -38,11 +40,12 @@ def plot_learning_curves(metrics_csv: str | Path, png: str | Path, title: str) -
     loss_axes.set(xlabel='step', ylabel='loss', title='loss')
     loss_axes.legend(loc='upper right', fontsize=8)
     loss_axes.grid(alpha=0.3)
-    if 'val_iou' in series:
+    if with_iou:
+        iou_axes = rest[0]
         steps, values = zip(*series['val_iou'])
         iou_axes.plot(steps, values, marker='o', markersize=3, color='tab:green')
-    iou_axes.set(xlabel='step', ylabel='IoU', ylim=(0, 1), title='validation IoU')
-    iou_axes.grid(alpha=0.3)
+        iou_axes.set(xlabel='step', ylabel='IoU', ylim=(0, 1), title='validation IoU')
+        iou_axes.grid(alpha=0.3)
     figure.suptitle(title)
     figure.tight_layout()
     png = Path(png)
