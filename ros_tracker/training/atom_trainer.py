@@ -24,8 +24,8 @@ from ros_tracker.atom.model import AtomNet
 from ros_tracker.atom.sampling import normalize
 from ros_tracker.datasets.training_sets import TrainingData
 from ros_tracker.training.atom_samples import ImagePair, ImagePairs, PairSettings
-from ros_tracker.training.loop import (as_list, Distributed, RunSettings, seed_everything,
-                                       StepBatches, TrainingTask)
+from ros_tracker.training.loop import (as_list, Distributed, fixed_batches, RunSettings,
+                                       seed_everything, StepBatches, TrainingTask)
 from ros_tracker.weights import save_weights
 
 
@@ -131,16 +131,10 @@ class AtomTraining(TrainingTask):
         return F.mse_loss(predicted, 2 * batch['ious'] - 1), predicted
 
     def train_step(self, step: int, batch: Any) -> float:
-        lr = self.learning_rate_at(step)
-        for group in self.optimizer.param_groups:
-            group['lr'] = lr * group['lr_scale']
+        self.set_learning_rate(self.learning_rate_at(step))
         self.prediction.train()
         loss, _ = self._loss(self.prediction, stack_pairs(batch, self.dist.device))
-        self.optimizer.zero_grad(set_to_none=True)
-        self.scaler.scale(loss).backward()
-        self.scaler.step(self.optimizer)
-        self.scaler.update()
-        return float(loss.detach())
+        return self.optimize(loss)
 
     def samples_in_step(self) -> int:
         return self.recipe.batch_size
@@ -151,9 +145,7 @@ class AtomTraining(TrainingTask):
         model = IoUPrediction(self.model, False).eval()
         losses, best = [], []
         with torch.no_grad():
-            for first in range(0, self.recipe.val_samples, self.recipe.batch_size):
-                indices = range(first, min(first + self.recipe.batch_size,
-                                           self.recipe.val_samples))
+            for indices in fixed_batches(self.recipe.val_samples, self.recipe.batch_size):
                 batch = stack_pairs([pairs[i] for i in indices], self.dist.device)
                 loss, predicted = self._loss(model, batch)
                 losses.append(float(loss) * len(indices))

@@ -26,8 +26,8 @@ from ros_tracker.atom.sampling import normalize
 from ros_tracker.datasets.sequence import read_image
 from ros_tracker.datasets.training_sets import TrainingData
 from ros_tracker.training.atom_samples import crop_square
-from ros_tracker.training.loop import (as_list, Distributed, RunSettings, seed_everything,
-                                       StepBatches, TrainingTask)
+from ros_tracker.training.loop import (as_list, Distributed, fixed_batches, RunSettings,
+                                       seed_everything, StepBatches, TrainingTask)
 from ros_tracker.training.sampling import annotated_frames
 from ros_tracker.weights import save_weights
 
@@ -207,15 +207,9 @@ class BackboneDistillation(TrainingTask):
         return F.mse_loss(predicted, (teacher - self.mean) / self.std)
 
     def train_step(self, step: int, batch: Any) -> float:
-        for group in self.optimizer.param_groups:
-            group['lr'] = self.learning_rate_at(step)
+        self.set_learning_rate(self.learning_rate_at(step))
         self.student.train()
-        loss = self._loss(self.student, batch)
-        self.optimizer.zero_grad(set_to_none=True)
-        self.scaler.scale(loss).backward()
-        self.scaler.step(self.optimizer)
-        self.scaler.update()
-        return float(loss.detach())
+        return self.optimize(self._loss(self.student, batch))
 
     def samples_in_step(self) -> int:
         return self.recipe.batch_size
@@ -226,9 +220,7 @@ class BackboneDistillation(TrainingTask):
         self.model.eval()
         losses = []
         with torch.no_grad():
-            for first in range(0, self.recipe.val_samples, self.recipe.batch_size):
-                indices = range(first, min(first + self.recipe.batch_size,
-                                           self.recipe.val_samples))
+            for indices in fixed_batches(self.recipe.val_samples, self.recipe.batch_size):
                 losses.append(float(self._loss(self.model, [crops[i] for i in indices]))
                               * len(indices))
         self.model.train()

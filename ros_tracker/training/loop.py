@@ -21,7 +21,7 @@ from typing import Any, Iterator
 
 import numpy as np
 import torch
-from torch import distributed, nn
+from torch import distributed, nn, Tensor
 from tqdm import tqdm
 
 from ros_tracker.device import resolve_device
@@ -116,6 +116,12 @@ class StepBatches(torch.utils.data.Sampler):
         for step in range(self.start, self.end):
             first = (step * self.dist.world_size + self.dist.rank) * self.batch_size
             yield list(range(first, first + self.batch_size))
+
+
+def fixed_batches(count: int, batch_size: int) -> Iterator[range]:
+    """Indices 0 .. count - 1 in batches of batch_size (for validation on fixed samples)."""
+    for first in range(0, count, batch_size):
+        yield range(first, min(first + batch_size, count))
 
 
 def as_list(samples: list) -> list:
@@ -233,6 +239,19 @@ class TrainingTask(abc.ABC):
 
     def samples_in_step(self) -> int:
         return 1
+
+    def set_learning_rate(self, lr: float) -> None:
+        """lr for every parameter group, times the group's 'lr_scale' where it has one."""
+        for group in self.optimizer.param_groups:
+            group['lr'] = lr * group.get('lr_scale', 1.0)
+
+    def optimize(self, loss: Tensor) -> float:
+        """One optimizer step on loss (scaled under mixed precision); returns the loss."""
+        self.optimizer.zero_grad(set_to_none=True)
+        self.scaler.scale(loss).backward()
+        self.scaler.step(self.optimizer)
+        self.scaler.update()
+        return float(loss.detach())
 
     def learning_rate(self) -> float:
         return self.optimizer.param_groups[0]['lr']

@@ -28,8 +28,8 @@ from ros_tracker.re3.checkpoint import save_re3_net
 from ros_tracker.re3.model import Re3Net, VARIANTS
 from ros_tracker.re3.params import Re3Params
 from ros_tracker.re3.tracker import clamp_box, crop, crop_window, decode, encode, Re3Tracker
-from ros_tracker.training.loop import (as_list, Distributed, RunSettings, seed_everything,
-                                       StepBatches, TrainingTask)
+from ros_tracker.training.loop import (as_list, Distributed, fixed_batches, RunSettings,
+                                       seed_everything, StepBatches, TrainingTask)
 from ros_tracker.training.re3_samples import (ensure_coverage, Re3Augmentation, UnrolledSample,
                                               UnrolledSequences)
 
@@ -189,18 +189,12 @@ class Re3Training(TrainingTask):
         return iter(loader)
 
     def train_step(self, step: int, batch: Any) -> float:
-        lr = self.learning_rate_at(step)
-        for group in self.optimizer.param_groups:
-            group['lr'] = lr * group['lr_scale']
+        self.set_learning_rate(self.learning_rate_at(step))
         self.unrolled.train()
         with torch.autocast(self.dist.device.type, dtype=torch.float16, enabled=self.amp):
             loss = self.unrolled(batch)
-        self.optimizer.zero_grad(set_to_none=True)
-        self.scaler.scale(loss).backward()
-        self.scaler.step(self.optimizer)
-        self.scaler.update()
         self._batch_samples = len(batch)
-        return float(loss.detach())
+        return self.optimize(loss)
 
     def samples_in_step(self) -> int:
         return self._batch_samples
@@ -213,12 +207,10 @@ class Re3Training(TrainingTask):
         dataset = self._dataset(data, self.settings.seed + 1)
         self.model.eval()
         losses = []
-        batch_size = self.stage()[1]
         with torch.no_grad():
             unrolled = UnrolledRe3(self.model, self.augmentation)
-            for first in range(0, self.recipe.val_samples, batch_size):
-                samples = [dataset[i] for i in range(first, min(first + batch_size,
-                                                                self.recipe.val_samples))]
+            for indices in fixed_batches(self.recipe.val_samples, self.stage()[1]):
+                samples = [dataset[i] for i in indices]
                 losses.append(float(unrolled(samples)) * len(samples))
         metrics = {'val_loss': sum(losses) / self.recipe.val_samples}
         if self.validation is not None and self.validation.sequences:

@@ -3,8 +3,9 @@ import pickle
 import pytest
 import torch
 
-from ros_tracker.training.loop import (load_checkpoint, MetricsLog, restore_rng_states,
-                                       rng_states, save_checkpoint, StepBatches)
+from ros_tracker.training.loop import (fixed_batches, load_checkpoint, MetricsLog,
+                                       restore_rng_states, rng_states, save_checkpoint,
+                                       StepBatches)
 from ros_tracker.weights import CheckpointError
 
 
@@ -74,3 +75,8 @@ def test_combined_training_data_numbers_its_sources(tmp_path):
     write_sequence(tmp_path / 'A' / 'two')
     data = read_sources([f'uniform:{tmp_path}', f'uniform:{tmp_path}:A/one'])
     assert data.sequence_sources == [0, 0, 1]
+
+
+def test_fixed_batches_cover_every_index_once():
+    assert [list(b) for b in fixed_batches(7, 3)] == [[0, 1, 2], [3, 4, 5], [6]]
+    assert list(fixed_batches(0, 3)) == []
