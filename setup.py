@@ -8,6 +8,7 @@ setup(
     name=package_name,
     version='0.1.0',
     packages=find_packages(exclude=['test', 'test.*']),
+    package_data={package_name: ['pretrained/*.pt']},
     data_files=[
         ('share/ament_index/resource_index/packages', ['resource/' + package_name]),
         ('share/' + package_name, ['package.xml']),
@@ -16,7 +17,7 @@ setup(
     ],
     install_requires=['setuptools', 'numpy', 'PyYAML', 'tqdm', 'matplotlib'],
     extras_require={'test': ['pytest']},
-    zip_safe=True,
+    zip_safe=False,
     maintainer='ros_tracker maintainers',
     maintainer_email='ros-tracker@example.org',
     description='Single-object visual tracking for ROS 2 with vision_msgs output and a lost flag.',

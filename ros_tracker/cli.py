@@ -55,7 +55,8 @@ def _conversion(command: str, convert: Callable[[str, str], str],
 
 def _convert(args: argparse.Namespace) -> int:
     from ros_tracker.atom.checkpoint import convert
-    return _conversion('convert', convert, args)
+    return _conversion('convert', lambda source, destination: convert(
+        source, destination, compact=args.compact), args)
 
 
 def _convert_re3(args: argparse.Namespace) -> int:
@@ -70,7 +71,7 @@ def _eval(args: argparse.Namespace) -> int:
     from ros_tracker.evaluation.results import results_document, save_results
     from ros_tracker.datasets.splits import split_names
     from ros_tracker.evaluation.runner import load_sequences
-    from ros_tracker.registry import BuildOptions, load_tracker_config
+    from ros_tracker.registry import BuildOptions, load_tracker_config, weights_label
 
     if args.layout != 'uniform' and not args.sequences:
         print('ros-tracker eval: --sequences is needed with --layout ' + args.layout,
@@ -91,7 +92,7 @@ def _eval(args: argparse.Namespace) -> int:
     outcomes = evaluate(evaluation, sequences, Path(args.out) / 'cache', args.workers,
                         args.fresh, not args.no_progress, report)
     runs = [outcome.run for outcome in outcomes]
-    settings = {'weights': Path(args.weights).name if args.weights else '',
+    settings = {'weights': weights_label(args.tracker, args.weights or ''),
                 'data': f'{len(sequences)} sequences of {Path(args.dataset).name}/ '
                         f'({args.sequences or args.split})',
                 'config': config, 'workers': args.workers}
@@ -134,12 +135,13 @@ def _bench_node(args: argparse.Namespace) -> int:
 
 def _add_conversion(commands: argparse._SubParsersAction, name: str,
                     run: Callable[[argparse.Namespace], int], description: str,
-                    source_help: str, example_output: str) -> None:
+                    source_help: str, example_output: str) -> argparse.ArgumentParser:
     """A SOURCE DESTINATION subcommand that converts weights."""
     parser = commands.add_parser(name, help=description)
     parser.add_argument('source', help=source_help)
     parser.add_argument('destination', help=f'output file, e.g. {example_output}')
     parser.set_defaults(run=run)
+    return parser
 
 
 def _add_tracker_and_data(parser: argparse.ArgumentParser) -> None:
@@ -233,10 +235,14 @@ def build_parser() -> argparse.ArgumentParser:
                       help='init box in pixels (default: the face in the demo video)')
     demo.add_argument('--init-frame', type=int, help='frame the init box is drawn on')
     demo.set_defaults(run=_demo)
-    _add_conversion(commands, 'convert', _convert,
-                    'check an official ATOM checkpoint (atom_default.pth) and save its network '
-                    'weights as a plain weights-only file',
-                    'official checkpoint, e.g. atom_default.pth', 'atom.pt')
+    convert = _add_conversion(
+        commands, 'convert', _convert,
+        'check ATOM weights (the official atom_default.pth, or a file from ros-tracker train) '
+        'and save them as a plain weights-only file',
+        'official checkpoint or ATOM weights file, e.g. atom_default.pth', 'atom.pt')
+    convert.add_argument('--compact', action='store_true',
+                         help='leave out the unused layer4/fc and store half precision (the '
+                              'form of the shipped weights)')
     info = commands.add_parser('info', help="print a tracker's network and parameter count")
     info.add_argument('name', choices=tracker_names())
     info.set_defaults(run=_info)

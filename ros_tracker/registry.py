@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
 import yaml
 
 from ros_tracker.atom.params import AtomParams
+from ros_tracker.baselines import StaticBoxTracker, StaticParams
 from ros_tracker.opencv.params import CsrtParams, KcfParams, NanoParams
 from ros_tracker.opencv.tracker import CsrtTracker, KcfTracker, NanoTracker
 from ros_tracker.params import params_from_dict
+from ros_tracker.pretrained import RANDOM, resolve_weights
 from ros_tracker.re3.params import Re3Params
 from ros_tracker.tracker import Tracker
 
@@ -22,7 +24,8 @@ class BuildOptions:
 
     Attributes:
         device: 'auto', 'cpu', 'cuda' or 'cuda:N'.
-        weights: path of a weights file ('' for none).
+        weights: path of a weights file; '' for the tracker's shipped default (random weights
+            where it has none), 'random' for untrained weights.
         half: run the network in half precision where the tracker has one.
     """
 
@@ -102,7 +105,7 @@ def _re3_spec(variant: str, description: str) -> TrackerSpec:
 TRACKERS: dict[str, TrackerSpec] = {
     'atom': TrackerSpec(
         description='ATOM (CVPR 2019): IoU-Net + online classifier; CPU or CUDA; '
-                    'weights from ros-tracker convert (random without)',
+                    'shipped weights by default, or official ones from ros-tracker convert',
         params_type=AtomParams,
         build=_build_atom,
         network=_atom_network,
@@ -121,6 +124,12 @@ TRACKERS: dict[str, TrackerSpec] = {
         description='OpenCV KCF correlation filter: CPU only, no weights (a peer)',
         params_type=KcfParams,
         build=lambda params, options: KcfTracker(params),
+    ),
+    'static': TrackerSpec(
+        description='the initial box on every frame: the floor a tracker must beat '
+                    '(benchmarks)',
+        params_type=StaticParams,
+        build=lambda params, options: StaticBoxTracker(params),
     ),
     'nano': TrackerSpec(
         description='OpenCV TrackerNano (NanoTrack v2): CPU, needs its two ONNX models (a peer)',
@@ -145,9 +154,20 @@ def spec(name: str) -> TrackerSpec:
 
 def build_tracker(name: str, config: Mapping[str, Any] | None = None,
                   options: BuildOptions = BuildOptions()) -> Tracker:
-    """Build tracker name from its parameter mapping (unknown keys raise)."""
+    """Build tracker name from its parameter mapping (unknown keys raise), with its shipped
+    weights unless options name others."""
     entry = spec(name)
-    return entry.build(params_from_dict(entry.params_type, config or {}), options)
+    params = params_from_dict(entry.params_type, config or {})
+    return entry.build(params, replace(options, weights=resolve_weights(name, options.weights)))
+
+
+def weights_label(name: str, weights: str) -> str:
+    """How results name the weights tracker name runs with: the file name, 'random', or 'none'
+    for trackers without a network."""
+    if spec(name).network is None:
+        return 'none'
+    resolved = resolve_weights(name, weights)
+    return Path(resolved).name if resolved else RANDOM
 
 
 def load_tracker_config(path: str | Path, name: str) -> dict[str, Any]:

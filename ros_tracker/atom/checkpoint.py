@@ -5,7 +5,9 @@ training framework (``dlframework.*`` / ``ltr.*`` classes). It is read with PyTo
 unpickler; those framework classes are replaced by an inert stand-in that keeps nothing, and any
 other global (a function that could run code) makes the load fail. Only the ``net`` state dict
 is kept. ``convert`` re-saves it as a plain tensor file that loads with ``weights_only=True``
-and needs no stand-ins.
+and needs no stand-ins; its compact form leaves out the ResNet stages ATOM never runs (layer4 and
+fc) and stores floating-point tensors in half precision, which is how the shipped weights are
+stored. Loading restores full precision; absent unused stages keep their initial values.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ TRAINING_FRAMEWORK_MODULES = ('dlframework', 'ltr', 'pytracking')
 #: Marks files written by save_weights.
 FORMAT = 'ros_tracker.atom.weights'
 _UNSUPPORTED_GLOBAL = re.compile(r'GLOBAL (\S+)')
+#: State-dict prefixes of the backbone stages that ATOM's tracking never evaluates.
+UNUSED_PREFIXES = ('feature_extractor.layer4.', 'feature_extractor.fc.')
 
 
 class _TrainingFrameworkObject:
@@ -76,18 +80,29 @@ def read_state_dict(path: str | Path) -> dict[str, Tensor]:
     return dict(state)
 
 
+def _unused(key: str) -> bool:
+    return key.startswith(UNUSED_PREFIXES)
+
+
 def load_atom_net(path: str | Path) -> AtomNet:
-    """ATOM's network with the weights of path (official checkpoint or converted file)."""
+    """ATOM's network with the weights of path (official checkpoint or converted file, full or
+    compact); every key ATOM uses must be present and of the right shape."""
     net = atom_net()
-    load_state_dict_strictly(net, read_state_dict(path), str(path))
+    state = read_state_dict(path)
+    initial = {k: v for k, v in net.state_dict().items() if _unused(k) and k not in state}
+    load_state_dict_strictly(net, {**state, **initial}, str(path))
     return net
 
 
-def convert(source: str | Path, destination: str | Path) -> str:
-    """Check source against the ATOM network and write its weights to destination; returns the
-    written file's SHA-256."""
-    state = read_state_dict(source)
-    load_state_dict_strictly(atom_net(), state, str(source))
+def convert(source: str | Path, destination: str | Path, compact: bool = False) -> str:
+    """Check source against the ATOM network and write its weights to destination (compact:
+    without the unused stages, floating-point tensors in half precision); returns the written
+    file's SHA-256."""
+    net = load_atom_net(source)
+    state = net.state_dict()
+    if compact:
+        state = {k: v.half() if v.is_floating_point() else v for k, v in state.items()
+                 if not _unused(k)}
     return save_weights(destination, state, FORMAT)
 
 

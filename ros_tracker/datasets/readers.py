@@ -13,7 +13,7 @@ import re
 from ros_tracker.boxes import Box
 from ros_tracker.datasets.sequence import parse_box, read_uniform_sequence, Sequence
 
-IMAGE_SUFFIXES = ('.jpg', '.jpeg', '.png')
+IMAGE_SUFFIXES = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
 
 
 def _images(folder: Path) -> list[Path]:

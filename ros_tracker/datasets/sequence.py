@@ -51,8 +51,9 @@ class Sequence:
 
 @dataclass(frozen=True)
 class StillImage:
-    """A still image with the boxes of its objects (ImageNet DET, COCO): the source of
-    synthetic sequences and of image pairs."""
+    """A still image with the boxes of its objects (ImageNet DET, COCO), or with none when any
+    region of it may serve as a target: the source of synthetic sequences and of image
+    pairs."""
 
     path: Path
     boxes: list[Box]

@@ -10,7 +10,11 @@ trackingnet     TrackingNet root (TRAIN_0/ ...)              comma-separated chu
 vid             ImageNet VID root (ILSVRC2015/)              split (default train)
 det             ImageNet DET root (ILSVRC/)                  split (default train); still images
 coco            COCO root (annotations/, train2014/)         subset (default train2014); stills
+images          any folder of image files (searched deeply)  -; stills without boxes
 ==============  ==========================================  =====================================
+
+Unannotated images (``images``) are stills whose targets are random regions: what a tracker
+must follow is whatever it was given, so any patch of a photograph is a valid training target.
 """
 
 from __future__ import annotations
@@ -20,11 +24,12 @@ from pathlib import Path
 
 from ros_tracker.datasets.coco import read_coco
 from ros_tracker.datasets.imagenet import read_det, read_vid
-from ros_tracker.datasets.readers import read_got10k, read_lasot, read_trackingnet
+from ros_tracker.datasets.readers import (IMAGE_SUFFIXES, read_got10k, read_lasot,
+                                          read_trackingnet)
 from ros_tracker.datasets.sequence import read_uniform_sequence, Sequence, StillImage
 from ros_tracker.datasets.splits import split_names
 
-SOURCE_KINDS = ('uniform', 'got10k', 'lasot', 'trackingnet', 'vid', 'det', 'coco')
+SOURCE_KINDS = ('uniform', 'got10k', 'lasot', 'trackingnet', 'vid', 'det', 'coco', 'images')
 
 
 @dataclass
@@ -93,11 +98,17 @@ def _trackingnet(root: Path, option: str) -> TrainingData:
                          for anno in sorted((root / chunk / 'anno').glob('*.txt'))])
 
 
+def _images(root: Path, option: str) -> TrainingData:
+    paths = sorted(p for p in root.rglob('*') if p.suffix.lower() in IMAGE_SUFFIXES)
+    return TrainingData(stills=[StillImage(path, []) for path in paths])
+
+
 _READERS = {
     'uniform': _uniform, 'got10k': _got10k, 'lasot': _lasot, 'trackingnet': _trackingnet,
     'vid': lambda root, option: TrainingData(read_vid(root, option or 'train')),
     'det': lambda root, option: TrainingData(stills=read_det(root, option or 'train')),
     'coco': lambda root, option: TrainingData(stills=read_coco(root, option or 'train2014')),
+    'images': _images,
 }
 
 

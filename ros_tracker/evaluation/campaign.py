@@ -26,6 +26,7 @@ from ros_tracker.evaluation.metrics import accuracy
 from ros_tracker.evaluation.results import machine_description
 from ros_tracker.evaluation.runner import (frame_range, Progress, ResetRun, run_sequence,
                                            run_with_resets, SequenceRun)
+from ros_tracker.pretrained import resolve_weights
 from ros_tracker.registry import build_tracker, BuildOptions
 from ros_tracker.weights import file_sha256
 
@@ -140,7 +141,7 @@ def evaluate(evaluation: Evaluation, sequences: list[Sequence], cache_dir: str |
     """
     cache_dir = Path(cache_dir)
     cache_dir.mkdir(parents=True, exist_ok=True)
-    weights = evaluation.options.weights
+    weights = resolve_weights(evaluation.tracker, evaluation.options.weights)
     digest = file_sha256(weights) if weights else ''
     keys = [cache_key(evaluation, s, digest) for s in sequences]
     outcomes: list[Outcome | None] = [

@@ -42,7 +42,7 @@ def _runs(results: list[dict[str, Any]]) -> list[str]:
             f"- **{result['tracker']}**: {result['date']}, {result['machine']}, "
             f"device {result['device']}, torch {versions['torch']} "
             f"({versions['torch_threads']} threads), OpenCV {versions['opencv']}, "
-            f"weights: {result.get('weights') or 'none (random where the tracker needs some)'}, "
+            f"weights: {result.get('weights') or 'none'}, "
             f"data: {result.get('data', '')}, worker processes: {result.get('workers', 1)}")
     return lines
 

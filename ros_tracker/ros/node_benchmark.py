@@ -34,7 +34,8 @@ from ros_tracker.evaluation.node_overhead import Playback, summarize
 from ros_tracker.evaluation.report import NODE_BENCHMARK_FILE
 from ros_tracker.evaluation.results import environment, speed
 from ros_tracker.evaluation.runner import frame_range
-from ros_tracker.registry import build_tracker, BuildOptions, load_tracker_config
+from ros_tracker.registry import (build_tracker, BuildOptions, load_tracker_config,
+                                  weights_label)
 from ros_tracker.ros.conversions import make_detection, ns_to_stamp, stamp_to_ns
 from ros_tracker.ros.demo import REPOSITORY
 from ros_tracker.ros.image_conversions import fill_image
@@ -268,7 +269,7 @@ def run_node_benchmark(settings: BenchSettings) -> Path:
     height, width = frames[0].shape[:2]
     document = {'tracker': settings.tracker, 'sequence': settings.sequence,
                 'frame_size': f'{width}x{height}', 'device': device,
-                'weights': Path(settings.weights).name if settings.weights else '',
+                'weights': weights_label(settings.tracker, settings.weights),
                 'dds_profile': Path(os.environ.get('FASTRTPS_DEFAULT_PROFILES_FILE', '')).name
                 or 'default', **environment(),
                 'bare': {**speed(bare_ms), 'frames': len(bare_ms), 'init_ms': init_ms},

@@ -63,7 +63,8 @@ def _is_number(value: Any) -> bool:
 RULES: dict[str, Rule] = {
     'tracker': Rule('tracker to run', f'one of {tracker_names()}',
                     lambda v: v in tracker_names(), read_only=True),
-    'weights': Rule('path of the tracker weights file; empty for the tracker default',
+    'weights': Rule('path of the tracker weights file; empty for the shipped default '
+                    "(ATOM), 'random' for untrained weights",
                     'a string path', lambda v: isinstance(v, str), read_only=True),
     'device': Rule('device the network runs on', "'auto', 'cpu', 'cuda' or 'cuda:N'",
                    lambda v: isinstance(v, str) and DEVICE_PATTERN.fullmatch(v) is not None,

@@ -23,7 +23,7 @@ from ros_tracker.boxes import InvalidBoxError
 from ros_tracker.frame_buffer import FrameBuffer, LatestSlot
 from ros_tracker.overlay import draw_outcome
 from ros_tracker.params import params_to_dict
-from ros_tracker.registry import build_tracker, BuildOptions, spec
+from ros_tracker.registry import build_tracker, BuildOptions, spec, weights_label
 from ros_tracker.ros.conversions import (box_from_detection, detection_label,
                                          outcome_to_detections, stamp_to_ns)
 from ros_tracker.ros.diagnostics import NodeStats, status_message
@@ -106,9 +106,10 @@ class TrackerNode(Node):
         if self.params.device.startswith('cuda') and tracker.device == 'cpu':
             self.get_logger().warning(f'{self.params.tracker} runs on the CPU only; '
                                       f'device {self.params.device!r} is not used')
+        weights = weights_label(self.params.tracker, self.params.weights)
         self.get_logger().info(
-            f'{self.params.tracker} tracker loaded and warmed up on {tracker.device} '
-            f'in {time.perf_counter() - started:.2f} s')
+            f'{self.params.tracker} tracker (weights: {weights}) loaded and warmed up on '
+            f'{tracker.device} in {time.perf_counter() - started:.2f} s')
         return TrackingSession(tracker, self.params.lost_after_frames,
                                self.params.found_after_frames, self.params.min_score,
                                self.params.class_id)

@@ -20,7 +20,8 @@ import numpy as np
 from ros_tracker.boxes import Box, iou
 from ros_tracker.datasets.sequence import read_image
 from ros_tracker.datasets.training_sets import TrainingData
-from ros_tracker.training.sampling import annotated_frames, box_array, EqualSources
+from ros_tracker.training.sampling import (annotated_frames, box_array, draw_target,
+                                           EqualSources)
 from ros_tracker.training.synthetic import render_sequence, SyntheticSettings
 
 
@@ -135,7 +136,7 @@ class ImagePairs:
                     [sequence.boxes[reference], sequence.boxes[test]])
         still = self.stills[rng.integers(len(self.stills))]
         image = read_image(still.path)
-        box = still.boxes[rng.integers(len(still.boxes))]
+        box = draw_target(still, image, rng)
         if rng.random() < s.synthetic_probability:
             frames, boxes = render_sequence(image, box, int(rng.integers(2, 11)), rng,
                                             self.synthetic)

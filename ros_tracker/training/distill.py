@@ -28,7 +28,7 @@ from ros_tracker.datasets.training_sets import TrainingData
 from ros_tracker.training.atom_samples import crop_square
 from ros_tracker.training.loop import (as_list, Distributed, fixed_batches, RunSettings,
                                        seed_everything, StepBatches, TrainingTask)
-from ros_tracker.training.sampling import annotated_frames
+from ros_tracker.training.sampling import annotated_frames, draw_target
 from ros_tracker.weights import save_weights
 
 #: Format of exported backbones; ros_tracker.atom.checkpoint.read_backbone_state reads them.
@@ -123,7 +123,7 @@ class DistillationCrops:
         still = self.frames[rng.integers(len(self.frames))]
         image = read_image(still.path)
         height, width = image.shape[:2]
-        box = still.boxes[rng.integers(len(still.boxes))]
+        box = draw_target(still, image, rng)
         if rng.random() < r.random_crop_probability:
             side = rng.uniform(0.2, 1.0) * min(width, height)
             center = (rng.uniform(0, width), rng.uniform(0, height))

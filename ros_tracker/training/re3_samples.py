@@ -19,7 +19,8 @@ from ros_tracker.boxes import Box
 from ros_tracker.datasets.sequence import read_image, Sequence
 from ros_tracker.datasets.training_sets import TrainingData
 from ros_tracker.re3.tracker import crop_window
-from ros_tracker.training.sampling import annotated_frames, box_array, EqualSources
+from ros_tracker.training.sampling import (annotated_frames, box_array, draw_target,
+                                           EqualSources)
 from ros_tracker.training.synthetic import render_sequence, SyntheticSettings
 
 
@@ -136,8 +137,8 @@ class UnrolledSequences:
         else:
             still = self.stills[rng.integers(len(self.stills))]
             image = read_image(still.path)
-            frames, boxes = render_sequence(image, still.boxes[rng.integers(len(still.boxes))],
-                                            self.length, rng, self.synthetic)
+            frames, boxes = render_sequence(image, draw_target(still, image, rng), self.length,
+                                            rng, self.synthetic)
             frames = [frame[:, :, ::-1] for frame in frames]
         frames = np.stack(frames)
         height, width = frames.shape[1:3]

@@ -1,7 +1,9 @@
-"""Drawing training items: sources weighed equally, still images, box arrays."""
+"""Drawing training items: sources weighed equally, still images and their targets, box
+arrays."""
 
 from __future__ import annotations
 
+import math
 from typing import Generic, TypeVar
 
 import numpy as np
@@ -41,6 +43,22 @@ def annotated_frames(data: TrainingData) -> list[StillImage]:
         return data.stills
     return [StillImage(s.frame_paths[i], [s.boxes[i]]) for s in data.sequences
             for i in range(0, len(s), 10) if s.boxes[i] is not None]
+
+
+def draw_target(still: StillImage, image: np.ndarray, rng: np.random.Generator,
+                size_range: tuple[float, float] = (0.08, 0.4),
+                max_aspect: float = 2.5) -> Box:
+    """One of the still's boxes; for a still without boxes a random region inside the image,
+    its size sqrt(w * h) log-uniform in size_range times the shorter image side and its aspect
+    ratio log-uniform up to max_aspect either way."""
+    if still.boxes:
+        return still.boxes[rng.integers(len(still.boxes))]
+    height, width = image.shape[:2]
+    size = math.exp(rng.uniform(*np.log(size_range))) * min(width, height)
+    aspect = math.exp(rng.uniform(-math.log(max_aspect), math.log(max_aspect)))
+    w = min(size * math.sqrt(aspect), width)
+    h = min(size / math.sqrt(aspect), height)
+    return Box(rng.uniform(0, width - w), rng.uniform(0, height - h), w, h)
 
 
 def box_array(boxes: list[Box]) -> np.ndarray:

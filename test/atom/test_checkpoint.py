@@ -8,9 +8,11 @@ import pytest
 import torch
 
 from official_layout import official_state_dict
-from ros_tracker.atom.checkpoint import (CheckpointError, convert, load_atom_net,
-                                         load_state_dict_strictly, read_state_dict)
+from ros_tracker.atom.checkpoint import (CheckpointError, convert, FORMAT, load_atom_net,
+                                         load_state_dict_strictly, read_state_dict,
+                                         UNUSED_PREFIXES)
 from ros_tracker.atom.model import atom_net
+from ros_tracker.weights import save_weights
 
 
 class NetConstructor:
@@ -132,3 +134,30 @@ def test_mismatching_keys_are_listed():
     assert 'missing keys: bb_regressor.iou_predictor.bias' in message
     assert 'unexpected keys: bb_regressor.extra.weight' in message
     assert 'bb_regressor.fc3_rt.linear.weight (256, 100) != (256, 6400)' in message
+
+
+def test_compact_files_leave_out_unused_stages_and_load_in_full_precision(tmp_path):
+    torch.manual_seed(3)
+    full = atom_net()
+    source, compact = tmp_path / 'atom.pt', tmp_path / 'atom_compact.pt'
+    save_weights(source, full.state_dict(), FORMAT)
+    convert(source, compact, compact=True)
+    stored = read_state_dict(compact)
+    assert not any(k.startswith(UNUSED_PREFIXES) for k in stored)
+    assert {v.dtype for v in stored.values() if v.is_floating_point()} == {torch.float16}
+    assert stored['feature_extractor.bn1.num_batches_tracked'].dtype == torch.int64
+    assert compact.stat().st_size < 0.3 * source.stat().st_size
+    loaded = load_atom_net(compact).state_dict()
+    for key, value in full.state_dict().items():
+        if key.startswith(UNUSED_PREFIXES):
+            continue
+        assert loaded[key].dtype == value.dtype
+        assert torch.equal(loaded[key], value.half().to(value.dtype)), key
+
+
+def test_a_missing_key_that_atom_uses_is_still_an_error(tmp_path):
+    state = {k: v for k, v in atom_net().state_dict().items()
+             if not k.startswith('feature_extractor.layer3.1.')}
+    save_weights(tmp_path / 'partial.pt', state, FORMAT)
+    with pytest.raises(CheckpointError, match='missing keys: feature_extractor.layer3.1.bn1.bias'):
+        load_atom_net(tmp_path / 'partial.pt')

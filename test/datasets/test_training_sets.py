@@ -149,3 +149,13 @@ def test_bad_source_specifications_are_explained(spec, message):
 def test_an_empty_source_is_an_error(tmp_path):
     with pytest.raises(ValueError, match='no annotated sequences or images'):
         read_source(f'got10k:{tmp_path}')
+
+
+def test_image_folders_are_stills_without_boxes(tmp_path):
+    _image(tmp_path / 'a.png')
+    _image(tmp_path / 'deep' / 'er' / 'b.JPG')
+    (tmp_path / 'notes.txt').write_text('not an image')
+    data = read_source(f'images:{tmp_path}')
+    assert [s.path.relative_to(tmp_path).as_posix() for s in data.stills] == ['a.png',
+                                                                              'deep/er/b.JPG']
+    assert all(s.boxes == [] for s in data.stills) and data.sequences == []

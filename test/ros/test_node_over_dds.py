@@ -290,8 +290,10 @@ def test_runtime_parameter_changes_are_validated(client):
     client.node.destroy_client(service)
 
 
-@pytest.mark.parametrize('tracker', ['atom', 're3', 'residual_re3', 'dense_re3'])
-def test_the_node_runs_every_network_tracker(ros, tmp_path, tracker):
+@pytest.mark.parametrize('tracker, weights', [('atom', 'atom_distilled.pt'), ('re3', 'random'),
+                                              ('residual_re3', 'random'),
+                                              ('dense_re3', 'random')])
+def test_the_node_runs_every_network_tracker(ros, tmp_path, tracker, weights):
     name = f'{tracker}_tracker'
     process = NodeProcess(tmp_path, {**PARAMETERS, 'tracker': tracker}, name=name)
     client = Client(name)
@@ -303,10 +305,11 @@ def test_the_node_runs_every_network_tracker(ros, tmp_path, tracker):
         client.init(box, stamp)
         client.wait_until(lambda: client.detections[stamp].detections, 'the init outcome')
         # lost_after_frames is 2: the first frame after init is published whatever the
-        # (randomly initialized) network says.
+        # network says (ATOM's shipped weights are the default; the others have none).
         (detection,) = client.send(scene(63, 100)[0], next(STAMPS)).detections
         assert 0.0 <= detection.results[0].hypothesis.score <= 1.0
-        assert f'{tracker} tracker loaded and warmed up on cpu' in process.log()
+        assert (f'{tracker} tracker (weights: {weights}) loaded and warmed up on cpu'
+                in process.log())
     finally:
         client.close()
         assert process.stop() == 0, process.log()
