@@ -25,7 +25,7 @@ sed -e "s#backbone: ''#backbone: '$shared/peers/nanotrack/nanotrack_v2_backbone.
     config/nano.yaml > build/nano_peers.yaml
 
 results=()
-for tracker in csrt kcf nano atom re3 residual_re3 dense_re3; do
+for tracker in csrt kcf nano static atom re3 residual_re3 dense_re3; do
   config=(); [ "$tracker" = nano ] && config=(--config build/nano_peers.yaml)
   "$cli" eval --tracker "$tracker" "${config[@]}" --dataset "$data" --split eval \
     --out "docs/results/$tracker" "${fresh[@]}" "$@"

@@ -5,8 +5,11 @@
 #   scripts/train_example.sh atom        ATOM's IoU-Net with its backbone, from scratch
 #   scripts/train_example.sh dense_re3   DenseRe3 with the paper's curriculum, shortened
 #   scripts/train_example.sh atom_backbone  ATOM's ResNet-18 distilled from NanoTrack v2's backbone
-#   scripts/train_example.sh             all three
-# A run resumes from docs/training/<model>-cpu/last.pt when interrupted; FRESH=1 starts over.
+#   scripts/train_example.sh atom_distilled ATOM's IoU-Net on that frozen backbone, with random
+#                                        regions of opencv-doc's images as extra targets, packed
+#                                        as the shipped weights ros_tracker/pretrained/atom_distilled.pt
+#   scripts/train_example.sh             the first three
+# A run resumes from docs/training/<run>-cpu/last.pt when interrupted; FRESH=1 starts over.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup_env.sh
@@ -17,12 +20,18 @@ train+=,UAV123_10fps/building5,UAV123_10fps/wakeboard10,UAV123_10fps/truck2
 train+=,UAV123_10fps/wakeboard3,UAV123_10fps/person12_1
 held_out=DTB70/Gull2,UAV123_10fps/boat1
 
-run() {  # model, title, then ros-tracker train options
-  local model=$1 title=$2 out=docs/training/$1-cpu
-  shift 2
+images=${OPENCV_SAMPLES:-/usr/share/doc/opencv-doc/examples}
+
+run_as() {  # run name, model, title, then ros-tracker train options
+  local name=$1 model=$2 title=$3 out=docs/training/$1-cpu
+  shift 3
   .venv/bin/ros-tracker train "$model" --device cpu "${fresh[@]}" --workers 1 \
     --data "uniform:$data:$train" --val-data "uniform:$data:$held_out" --out "$out" "$@"
-  .venv/bin/ros-tracker plot-training "$out" --out "docs/training/$model-cpu.png" --title "$title"
+  .venv/bin/ros-tracker plot-training "$out" --out "docs/training/$name-cpu.png" --title "$title"
+}
+
+run() {  # model, title, then ros-tracker train options
+  run_as "$1" "$@"
 }
 
 for model in "${@:-atom dense_re3 atom_backbone}"; do
@@ -39,7 +48,19 @@ for model in "${@:-atom dense_re3 atom_backbone}"; do
       atom_backbone) run atom_backbone 'ResNet-18 distilled from NanoTrack v2, CPU, shared train split' \
               --teacher "${SHARED:-../shared}/peers/nanotrack/nanotrack_v2_backbone.onnx" \
               --steps 2000 --log-every 20 --val-every 200 --checkpoint-every 200 ;;
-      *) echo "unknown model $name (atom, dense_re3 or atom_backbone)" >&2; exit 2 ;;
+      atom_distilled)
+        backbone=docs/training/atom_backbone-cpu/weights.pt
+        [ -f "$backbone" ] || "$0" atom_backbone
+        [ -d "$images" ] || { echo "no $images: apt install opencv-doc" >&2; exit 2; }
+        run_as atom_distilled atom 'ATOM IoU-Net on the distilled backbone, CPU, shared train split' \
+          --data "images:$images" --backbone "$backbone" \
+          --steps 1500 --log-every 20 --val-every 100 --checkpoint-every 100 \
+          --set batch_size=16 --set val_samples=64 --set still_probability=0.5 \
+          --set steps_per_epoch=100 --set lr_decay_epochs=6 --set weight_decay=1e-4
+        .venv/bin/ros-tracker convert --compact docs/training/atom_distilled-cpu/weights.pt \
+          ros_tracker/pretrained/atom_distilled.pt ;;
+      *) echo "unknown run $name (atom, dense_re3, atom_backbone or atom_distilled)" >&2
+         exit 2 ;;
     esac
   done
 done

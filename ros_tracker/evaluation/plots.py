@@ -10,6 +10,8 @@ from typing import Any, Callable
 
 from matplotlib.figure import Figure  # no pyplot: files only, whatever the display
 
+from ros_tracker.evaluation.results import run_label
+
 
 @dataclass(frozen=True)
 class PlotKind:
@@ -38,7 +40,7 @@ def _draw(axes: Any, results: list[dict[str, Any]],
     entries = [(s, r) for s, r in entries if s is not None]
     for scores, result in sorted(entries, key=lambda e: -_number(e[0][kind.score])):
         axes.plot(result['thresholds'][kind.thresholds], scores[kind.curve], linewidth=1.6,
-                  label=f"{result['tracker']} [{_number(scores[kind.score]):.3f}]")
+                  label=f'{run_label(result)} [{_number(scores[kind.score]):.3f}]')
     axes.set(xlabel=kind.x_label, ylabel=kind.y_label, title=title, ylim=(0, 1.02))
     axes.grid(alpha=0.3)
     axes.legend(loc=kind.legend_at, fontsize='small')

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ros_tracker.evaluation.results import RESULTS_FILE
+from ros_tracker.evaluation.results import RESULTS_FILE, run_label
 
 NODE_BENCHMARK_FILE = 'node_benchmark.json'
 PLOTS = {'success': 'plots/success.png', 'precision': 'plots/precision.png',
@@ -39,7 +39,7 @@ def _runs(results: list[dict[str, Any]]) -> list[str]:
     for result in results:
         versions = result['versions']
         lines.append(
-            f"- **{result['tracker']}**: {result['date']}, {result['machine']}, "
+            f"- **{run_label(result)}**: {result['date']}, {result['machine']}, "
             f"device {result['device']}, torch {versions['torch']} "
             f"({versions['torch_threads']} threads), OpenCV {versions['opencv']}, "
             f"weights: {result.get('weights') or 'none'}, "
@@ -54,7 +54,7 @@ def _accuracy_table(results: list[dict[str, Any]]) -> list[str]:
     for result in results:
         o = result['overall']
         lines.append(
-            f"| {result['tracker']} | {_f(o['auc'], 3)} | {_f(o['op50'], 3)} | "
+            f"| {run_label(result)} | {_f(o['auc'], 3)} | {_f(o['op50'], 3)} | "
             f"{_f(o['op75'], 3)} | {_f(o['precision20'], 3)} | "
             f"{_f(o.get('norm_precision'), 3)} | {o.get('failures', 'n/a')} | "
             f"{_f(o.get('mean_iou'), 3)} | {_f(o['lost']['precision'], 2)} | "
@@ -70,7 +70,7 @@ def _attribute_table(results: list[dict[str, Any]]) -> list[str]:
     lines = ['', '## Per attribute (AUC)', '',
              'Mean AUC over the sequences carrying each challenge attribute (benchmark '
              'abbreviations; their count in brackets).', '',
-             '| attribute | ' + ' | '.join(r['tracker'] for r in results) + ' |',
+             '| attribute | ' + ' | '.join(run_label(r) for r in results) + ' |',
              '|---|' + '---|' * len(results)]
     for name in names:
         count = max(len(r['attributes'][name]['sequences']) for r in results
@@ -83,7 +83,7 @@ def _attribute_table(results: list[dict[str, Any]]) -> list[str]:
 def _sequence_table(results: list[dict[str, Any]]) -> list[str]:
     names = list(results[0]['sequences']) if results else []
     lines = ['', '## Per sequence (AUC)', '',
-             '| sequence | ' + ' | '.join(r['tracker'] for r in results) + ' |',
+             '| sequence | ' + ' | '.join(run_label(r) for r in results) + ' |',
              '|---|' + '---|' * len(results)]
     for name in names:
         cells = [_f(r['sequences'].get(name, {}).get('auc'), 3) for r in results]
@@ -149,7 +149,7 @@ def markdown_report(results: list[dict[str, Any]],
         lines += ['', '## Median time per stage (ms per frame)', '']
         for result in staged:
             stages = result['overall']['stage_ms']
-            lines.append(f"- {result['tracker']}: "
+            lines.append(f'- {run_label(result)}: '
                          + ', '.join(f'{name} {_f(ms, 1)}' for name, ms in stages.items()))
     lines += _attribute_table(results)
     if 'success_attributes' in plots:

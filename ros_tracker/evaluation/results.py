@@ -18,6 +18,7 @@ import torch
 from ros_tracker.evaluation.metrics import (Accuracy, NORMALIZED_THRESHOLDS,
                                             PRECISION_THRESHOLDS, SUCCESS_THRESHOLDS)
 from ros_tracker.evaluation.runner import ResetRun, SequenceRun
+from ros_tracker.pretrained import SHIPPED
 
 RESULTS_FILE = 'results.json'
 
@@ -131,3 +132,14 @@ def save_results(directory: str | Path, document: dict[str, Any], runs: list[Seq
         (directory / 'boxes' / box_file_name(run.sequence)).write_text(
             '\n'.join(lines) + '\n', encoding='utf-8')
     return path
+
+
+def run_label(result: dict[str, Any]) -> str:
+    """The name of a result in tables and plots: the tracker's, followed by its weights file
+    when that is neither the shipped default nor absent, so that runs of one tracker with
+    different weights stay apart."""
+    tracker, weights = result['tracker'], result.get('weights') or ''
+    default = SHIPPED[tracker].file_name if tracker in SHIPPED else ''
+    if weights in ('', 'none', 'random', default):
+        return tracker
+    return f'{tracker} ({Path(weights).stem})'

@@ -8,7 +8,7 @@ from ros_tracker.boxes import Box
 from ros_tracker.cli import main
 from ros_tracker.datasets.sequence import read_uniform_sequence, Sequence
 from ros_tracker.datasets.splits import split_names, SPLITS
-from ros_tracker.evaluation.results import results_document
+from ros_tracker.evaluation.results import results_document, run_label
 from ros_tracker.evaluation.runner import load_sequences, run_sequence, run_with_resets
 from ros_tracker.registry import build_tracker
 from ros_tracker.tracker import Tracker, TrackResult
@@ -118,3 +118,12 @@ def test_report_has_the_node_benchmark_table(tmp_path):
     report = (tmp_path / 'docs' / 'benchmarks.md').read_text()
     assert ('| csrt | default | OTB/Couple 640x480 | 30 Hz | 9 | 1 | 27.5 | 30.0 | 2.5 | 29.0 '
             '| 40.0 | 0.967 |') in report
+
+
+def test_results_are_labelled_with_weights_only_when_they_tell_runs_apart():
+    assert run_label({'tracker': 'csrt', 'weights': 'none'}) == 'csrt'
+    assert run_label({'tracker': 'atom', 'weights': 'atom_distilled.pt'}) == 'atom'
+    assert run_label({'tracker': 'dense_re3', 'weights': 'random'}) == 'dense_re3'
+    assert run_label({'tracker': 'atom', 'weights': 'atom_official.pt'}) == 'atom (atom_official)'
+    assert run_label({'tracker': 'dense_re3', 'weights': 'dense_re3_cpu.pt'}) == (
+        'dense_re3 (dense_re3_cpu)')
