@@ -224,7 +224,8 @@ def build_parser() -> argparse.ArgumentParser:
     trackers.set_defaults(run=_trackers)
     demo = commands.add_parser(
         'demo', help='track a video through the ROS 2 node and record the result')
-    demo.add_argument('--tracker', default='csrt', choices=tracker_names())
+    demo.add_argument('--tracker', default='atom', choices=tracker_names(),
+                      help='tracker to run (default: %(default)s, with its shipped weights)')
     demo.add_argument('--video', default=DEMO_VIDEO, help='video file (default: %(default)s)')
     demo.add_argument('--output', default='demo_output',
                       help='folder for tracking.avi, boxes.csv and overview.jpg')

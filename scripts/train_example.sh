@@ -42,7 +42,7 @@ for model in "${@:-atom dense_re3 atom_backbone}"; do
               --set batch_size=8 --set val_samples=64 --set steps_per_epoch=100 \
               --set lr_decay_epochs=2 ;;
       dense_re3) run dense_re3 'DenseRe3, CPU, shared train split' \
-              --steps 150 --log-every 5 --val-every 15 --checkpoint-every 15 \
+              --steps 360 --log-every 5 --val-every 15 --checkpoint-every 15 \
               --set batch_size=8 --set min_batch_size=2 --set lr=1e-4 --set patience=2 \
               --set val_samples=16 --set val_sequences=2 ;;
       atom_backbone) run atom_backbone 'ResNet-18 distilled from NanoTrack v2, CPU, shared train split' \
@@ -54,7 +54,7 @@ for model in "${@:-atom dense_re3 atom_backbone}"; do
         [ -d "$images" ] || { echo "no $images: apt install opencv-doc" >&2; exit 2; }
         run_as atom_distilled atom 'ATOM IoU-Net on the distilled backbone, CPU, shared train split' \
           --data "images:$images" --backbone "$backbone" \
-          --steps 1500 --log-every 20 --val-every 100 --checkpoint-every 100 \
+          --steps 1000 --log-every 20 --val-every 100 --checkpoint-every 100 \
           --set batch_size=16 --set val_samples=64 --set still_probability=0.5 \
           --set steps_per_epoch=100 --set lr_decay_epochs=6 --set weight_decay=1e-4
         .venv/bin/ros-tracker convert --compact docs/training/atom_distilled-cpu/weights.pt \

@@ -17,6 +17,11 @@ def test_convert_writes_weights_and_reports_bad_files(tmp_path, capsys):
     assert main(['convert', str(source), str(tmp_path / 'atom.pt')]) == 0
     assert 'sha256' in capsys.readouterr().out
     assert (tmp_path / 'atom.pt').is_file()
+    assert main(['convert', '--compact', str(tmp_path / 'atom.pt'),
+                 str(tmp_path / 'atom_compact.pt')]) == 0
+    compact = torch.load(tmp_path / 'atom_compact.pt', weights_only=True)['net']
+    assert compact['bb_regressor.iou_predictor.weight'].dtype == torch.float16
+    assert 'feature_extractor.layer4.0.conv1.weight' not in compact
     wrong = tmp_path / 'wrong.pth'
     torch.save({'net': {'fc.weight': torch.zeros(2)}}, wrong)
     assert main(['convert', str(wrong), str(tmp_path / 'out.pt')]) == 1
