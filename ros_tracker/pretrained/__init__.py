@@ -33,7 +33,7 @@ class ShippedWeights:
 #: The default weights of each tracker that has some.
 SHIPPED: dict[str, ShippedWeights] = {
     'atom': ShippedWeights(
-        'atom_distilled.pt', 'd8c4c13ef25602090958bd069f26281e2ba8ac497de5df6b3fd8261ba1c16453'),
+        'atom_distilled.pt', 'd56444fe324b5dccf1e37397e5a2d58c5878758d92f7aa526979b0114ce805bf'),
 }
 
 
