@@ -42,7 +42,7 @@ for model in "${@:-atom dense_re3 atom_backbone}"; do
               --set batch_size=8 --set val_samples=64 --set steps_per_epoch=100 \
               --set lr_decay_epochs=2 ;;
       dense_re3) run dense_re3 'DenseRe3, CPU, shared train split' \
-              --steps 195 --log-every 5 --val-every 15 --checkpoint-every 15 \
+              --steps 345 --log-every 5 --val-every 15 --checkpoint-every 15 \
               --set batch_size=8 --set min_batch_size=2 --set lr=1e-4 --set patience=2 \
               --set val_samples=16 --set val_sequences=2 ;;
       atom_backbone) run atom_backbone 'ResNet-18 distilled from NanoTrack v2, CPU, shared train split' \
