@@ -16,7 +16,10 @@ import math
 
 import cv2
 import numpy as np
+import torch
+from torch import Tensor
 
+from ros_tracker.atom.sampling import normalize
 from ros_tracker.boxes import Box, iou
 from ros_tracker.datasets.sequence import read_image
 from ros_tracker.datasets.training_sets import TrainingData
@@ -165,3 +168,22 @@ class ImagePairs:
         return ImagePair(np.ascontiguousarray(crops[0]), np.ascontiguousarray(crops[1]),
                          box_array([reference_box])[0], box_array([test_box])[0], proposals,
                          overlaps)
+
+
+def stack_images(pairs: list[ImagePair], name: str, device: torch.device) -> Tensor:
+    """The crops named name ('reference' or 'test') as a normalized batch [B, 3, S, S]."""
+    array = np.stack([getattr(p, name) for p in pairs])
+    return normalize(torch.from_numpy(array).to(device).permute(0, 3, 1, 2).float())
+
+
+def stack_pairs(pairs: list[ImagePair], device: torch.device) -> dict[str, Tensor]:
+    """A batch as tensors: normalized images [B, 3, S, S], boxes [B, 4], proposals [B, N, 4]
+    and IoU targets [B, N]."""
+
+    def values(name: str) -> Tensor:
+        return torch.from_numpy(np.stack([getattr(p, name) for p in pairs])).to(device)
+
+    return {'reference': stack_images(pairs, 'reference', device),
+            'test': stack_images(pairs, 'test', device),
+            'reference_box': values('reference_box'), 'proposals': values('proposals'),
+            'ious': values('ious')}

@@ -4,7 +4,8 @@ The IoU-Net learns to predict 2 * IoU - 1 of box proposals in the test crop, mod
 reference crop's target, with a mean squared error, Adam at 1e-3 and the learning rate times 0.2
 every 15 epochs of 1000 batches. With a pretrained backbone, the backbone's weights are frozen
 (its batch-norm statistics still adapt, as in the official training); without one, the
-backbone trains too, at backbone_lr_scale of the learning rate.
+backbone trains too, at backbone_lr_scale of the learning rate, and with a frozen one the pairs
+can come from a FeaturePool.
 """
 
 from __future__ import annotations
@@ -21,9 +22,9 @@ import torch.nn.functional as F
 
 from ros_tracker.atom.checkpoint import FORMAT
 from ros_tracker.atom.model import AtomNet
-from ros_tracker.atom.sampling import normalize
 from ros_tracker.datasets.training_sets import TrainingData
-from ros_tracker.training.atom_samples import ImagePair, ImagePairs, PairSettings
+from ros_tracker.training.atom_samples import ImagePairs, PairSettings, stack_pairs
+from ros_tracker.training.feature_pool import FeaturePool
 from ros_tracker.training.loop import (as_list, Distributed, fixed_batches, RunSettings,
                                        seed_everything, StepBatches, TrainingTask)
 from ros_tracker.weights import save_weights
@@ -41,6 +42,8 @@ class AtomRecipe:
         backbone_lr_scale: the backbone's rate relative to lr when it trains.
         weight_decay: Adam's L2 penalty.
         val_samples: fixed held-out pairs per validation.
+        feature_pool: pairs whose backbone features are computed once and drawn again with new
+            proposals (0: new pairs every step); only with a pretrained, frozen backbone.
     """
 
     batch_size: int = 64
@@ -51,22 +54,7 @@ class AtomRecipe:
     backbone_lr_scale: float = 0.1
     weight_decay: float = 0.0
     val_samples: int = 256
-
-
-def stack_pairs(pairs: list[ImagePair], device: torch.device) -> dict[str, Tensor]:
-    """A batch as tensors: normalized images [B, 3, S, S], boxes [B, 4], proposals [B, N, 4]
-    and IoU targets [B, N]."""
-
-    def images(name: str) -> Tensor:
-        array = np.stack([getattr(p, name) for p in pairs])
-        return normalize(torch.from_numpy(array).to(device).permute(0, 3, 1, 2).float())
-
-    def values(name: str) -> Tensor:
-        return torch.from_numpy(np.stack([getattr(p, name) for p in pairs])).to(device)
-
-    return {'reference': images('reference'), 'test': images('test'),
-            'reference_box': values('reference_box'), 'proposals': values('proposals'),
-            'ious': values('ious')}
+    feature_pool: int = 0
 
 
 class IoUPrediction(nn.Module):
@@ -91,6 +79,9 @@ class AtomTraining(TrainingTask):
     def __init__(self, data: TrainingData, validation: TrainingData | None, recipe: AtomRecipe,
                  pairs: PairSettings, settings: RunSettings, dist: Distributed,
                  initial: AtomNet | None = None, backbone_pretrained: bool = False) -> None:
+        if recipe.feature_pool and not backbone_pretrained:
+            raise ValueError('feature_pool needs a pretrained backbone, which then stays frozen '
+                             '(--backbone or --weights)')
         seed_everything(settings.seed)
         self.data, self.validation, self.recipe, self.pairs = data, validation, recipe, pairs
         self.settings, self.dist = settings, dist
@@ -109,7 +100,9 @@ class AtomTraining(TrainingTask):
         if trained:
             groups.append({'params': trained, 'lr_scale': recipe.backbone_lr_scale})
         self.optimizer = torch.optim.Adam(groups, lr=recipe.lr, weight_decay=recipe.weight_decay)
-        self.prediction = dist.wrap(IoUPrediction(self.model, not backbone_pretrained))
+        self.pool: FeaturePool | None = None
+        self.prediction = dist.wrap(self.model.bb_regressor if recipe.feature_pool
+                                    else IoUPrediction(self.model, not backbone_pretrained))
         self.amp = settings.amp and dist.device.type == 'cuda'
         self.scaler = torch.amp.GradScaler('cuda', enabled=self.amp)
 
@@ -118,9 +111,17 @@ class AtomTraining(TrainingTask):
         return self.recipe.lr * self.recipe.lr_decay ** (epoch // self.recipe.lr_decay_epochs)
 
     def batches(self, start_step: int, end_step: int) -> Iterator[Any]:
+        steps = StepBatches(start_step, end_step, self.recipe.batch_size, self.dist)
+        if self.recipe.feature_pool:
+            if self.pool is None:
+                pairs = ImagePairs(self.data, self.pairs, self.settings.seed)
+                self.pool = FeaturePool(self.model, pairs, self.recipe.feature_pool,
+                                        self.recipe.batch_size, self.dist.device,
+                                        self.settings.workers)
+            return (self.pool.batch(indices) for indices in steps)
         loader = torch.utils.data.DataLoader(
             ImagePairs(self.data, self.pairs, self.settings.seed),
-            batch_sampler=StepBatches(start_step, end_step, self.recipe.batch_size, self.dist),
+            batch_sampler=steps,
             num_workers=self.settings.workers, collate_fn=as_list)
         return iter(loader)
 
@@ -133,7 +134,8 @@ class AtomTraining(TrainingTask):
     def train_step(self, step: int, batch: Any) -> float:
         self.set_learning_rate(self.learning_rate_at(step))
         self.prediction.train()
-        loss, _ = self._loss(self.prediction, stack_pairs(batch, self.dist.device))
+        inputs = batch if self.recipe.feature_pool else stack_pairs(batch, self.dist.device)
+        loss, _ = self._loss(self.prediction, inputs)
         return self.optimize(loss)
 
     def samples_in_step(self) -> int:

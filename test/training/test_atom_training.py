@@ -10,8 +10,8 @@ from ros_tracker.boxes import Box, iou
 from ros_tracker.datasets.sequence import read_uniform_sequence
 from ros_tracker.registry import build_tracker, BuildOptions
 from ros_tracker.training.atom_samples import (crop_square, ImagePairs, PairSettings,
-                                               perturbed_proposals)
-from ros_tracker.training.atom_trainer import AtomRecipe, AtomTraining, stack_pairs
+                                               perturbed_proposals, stack_pairs)
+from ros_tracker.training.atom_trainer import AtomRecipe, AtomTraining
 from ros_tracker.training.loop import Distributed, RunSettings, train
 from ros_tracker.weights import save_weights
 
