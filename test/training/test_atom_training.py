@@ -85,6 +85,14 @@ def test_resuming_reproduces_the_uninterrupted_run_exactly(tiny_training_data, t
     assert all(torch.equal(v, net.state_dict()[k]) for k, v in full.model.state_dict().items())
 
 
+def test_training_flushes_subnormal_floats_to_zero(tiny_training_data, tmp_path):
+    torch.set_flush_denormal(False)
+    assert (torch.tensor([1e-39]) * 1.0).item() > 0.0
+    task = _task(tiny_training_data, 1)
+    train(task, task.settings, tmp_path / 'run', task.dist)
+    assert (torch.tensor([1e-39]) * 1.0).item() == 0.0
+
+
 def test_exported_weights_drive_the_tracker(tiny_training_data, tiny_data, tmp_path):
     task = _task(tiny_training_data, 1)
     weights = train(task, task.settings, tmp_path / 'run', task.dist)
