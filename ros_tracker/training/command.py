@@ -19,7 +19,8 @@ from ros_tracker.re3.checkpoint import load_re3_net
 from ros_tracker.training.atom_samples import PairSettings
 from ros_tracker.training.atom_trainer import AtomRecipe, AtomTraining
 from ros_tracker.training.distill import BackboneDistillation, DistillRecipe, Teacher
-from ros_tracker.training.loop import Distributed, RunSettings, train, TrainingTask
+from ros_tracker.training.loop import (Distributed, flush_subnormals, RunSettings, train,
+                                       TrainingTask)
 from ros_tracker.training.re3_samples import Re3Augmentation
 from ros_tracker.training.re3_trainer import paper_recipe, Re3Training
 from ros_tracker.weights import load_state_dict_strictly
@@ -105,6 +106,7 @@ def run_training(model: str, data_specs: list[str], val_specs: list[str], out: P
                  teacher: str | None = None) -> Path:
     """Train (resuming from out/last.pt unless fresh) and export the weights to
     out/weights.pt, which it returns."""
+    flush_subnormals()
     dist = Distributed(run.device)
     task, described = build_task(model, data_specs, val_specs, run, overrides, dist, weights,
                                  backbone, teacher)

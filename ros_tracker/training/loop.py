@@ -257,13 +257,22 @@ class TrainingTask(abc.ABC):
         return self.optimizer.param_groups[0]['lr']
 
 
+def flush_subnormals() -> None:
+    """Compute with subnormal floats as zero on the CPU.
+
+    Gradients and Adam's moments decay into subnormals, which the CPU handles in microcode: an
+    ATOM run slowed down five-fold after some 1,000 steps. The mode is per thread and new
+    threads copy it from their creator, so it has to be set before the first parallel operation
+    starts the thread pool.
+    """
+    torch.set_flush_denormal(True)
+
+
 def train(task: TrainingTask, settings: RunSettings, out: Path, dist: Distributed,
           resume: bool = True) -> Path:
     """Run task to settings.steps, resuming from out/last.pt when it exists; returns the
     exported weights file out/weights.pt."""
-    # Adam's second moments decay into subnormal floats, which the CPU handles in microcode:
-    # a run slowed down five-fold after some 1,000 steps until they were flushed to zero.
-    torch.set_flush_denormal(True)
+    flush_subnormals()
     out.mkdir(parents=True, exist_ok=True)
     last = out / 'last.pt'
     step = 0
