@@ -6,10 +6,10 @@
 #   scripts/train_example.sh dense_re3   DenseRe3 with the paper's curriculum, shortened
 #   scripts/train_example.sh atom_backbone  ATOM's ResNet-18 distilled from NanoTrack v2's backbone
 #   scripts/train_example.sh atom_distilled ATOM's IoU-Net on that frozen backbone, with random
-#                                        regions of opencv-doc's images as extra targets
+#                                        regions of opencv-doc's images as extra targets, packed
+#                                        as the shipped weights ros_tracker/pretrained/atom_distilled.pt
 #   scripts/train_example.sh atom_pooled  that IoU-Net trained on from a pool of precomputed
-#                                        backbone features, packed as the shipped weights
-#                                        ros_tracker/pretrained/atom_distilled.pt
+#                                        backbone features (docs/training.md; not shipped)
 #   scripts/train_example.sh             the first three
 # A run resumes from docs/training/<run>-cpu/last.pt when interrupted; FRESH=1 starts over.
 set -euo pipefail
@@ -58,7 +58,9 @@ for model in "${@:-atom dense_re3 atom_backbone}"; do
           --data "images:$images" --backbone "$backbone" \
           --steps 1000 --log-every 20 --val-every 100 --checkpoint-every 100 \
           --set batch_size=16 --set val_samples=64 --set still_probability=0.5 \
-          --set steps_per_epoch=100 --set lr_decay_epochs=6 --set weight_decay=1e-4 ;;
+          --set steps_per_epoch=100 --set lr_decay_epochs=6 --set weight_decay=1e-4
+        .venv/bin/ros-tracker convert --compact docs/training/atom_distilled-cpu/weights.pt \
+          ros_tracker/pretrained/atom_distilled.pt ;;
       atom_pooled)
         distilled=docs/training/atom_distilled-cpu/weights.pt
         [ -f "$distilled" ] || "$0" atom_distilled
@@ -67,9 +69,7 @@ for model in "${@:-atom dense_re3 atom_backbone}"; do
           --steps 2000 --log-every 20 --val-every 500 --checkpoint-every 250 \
           --set batch_size=16 --set val_samples=64 --set still_probability=0.5 \
           --set steps_per_epoch=100 --set lr_decay_epochs=15 --set weight_decay=1e-4 \
-          --set feature_pool=4000 --set proposals=32
-        .venv/bin/ros-tracker convert --compact docs/training/atom_pooled-cpu/weights.pt \
-          ros_tracker/pretrained/atom_distilled.pt ;;
+          --set feature_pool=4000 --set proposals=32 ;;
       *) echo "unknown run $name (atom, dense_re3, atom_backbone, atom_distilled or atom_pooled)" >&2
          exit 2 ;;
     esac
