@@ -4,8 +4,9 @@ The IoU-Net learns to predict 2 * IoU - 1 of box proposals in the test crop, mod
 reference crop's target, with a mean squared error, Adam at 1e-3 and the learning rate times 0.2
 every 15 epochs of 1000 batches. With a pretrained backbone, the backbone's weights are frozen
 (its batch-norm statistics still adapt, as in the official training); without one, the
-backbone trains too, at backbone_lr_scale of the learning rate, and with a frozen one the pairs
-can come from a FeaturePool.
+backbone trains too, at backbone_lr_scale of the learning rate. With a frozen backbone the pairs
+can come from a FeaturePool instead, whose features are computed in eval mode (batch-norm
+statistics stay as loaded).
 """
 
 from __future__ import annotations
