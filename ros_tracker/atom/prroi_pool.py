@@ -52,17 +52,19 @@ def prroi_pool2d(features: Tensor, rois: Tensor, output_size: tuple[int, int],
     y2 = torch.maximum(y2, y1)
     weights_x = _axis_weights(x1, x2, bins_w, width)  # [K, PW, W]
     weights_y = _axis_weights(y1, y2, bins_h, height)  # [K, PH, H]
-    pooled = features.new_zeros(len(rois), channels, bins_h, bins_w)
+    # Channel-last rows [H, W * C]: free for channels-last maps (the tracker's), and the two
+    # products below then need no copy of the map or of the intermediate.
+    rows = features.permute(0, 2, 3, 1).reshape(len(features), height, width * channels)
+    pooled = features.new_zeros(len(rois), bins_h, bins_w, channels)
     for batch in torch.unique(batch_index).tolist():
-        # All boxes of one image at once: two small matrix products instead of a copy of the
-        # feature map per box.
         selected = (batch_index == batch).nonzero()[:, 0]
         count = len(selected)
-        along_x = features[batch].reshape(channels * height, width) @ \
-            weights_x[selected].reshape(count * bins_w, width).T  # [C*H, n*PW]
-        along_x = along_x.reshape(channels, height, count, bins_w)
-        pooled = pooled.index_copy(0, selected, torch.einsum(
-            'nph,chnq->ncpq', weights_y[selected], along_x))
+        along_y = weights_y[selected].reshape(count * bins_h, height) @ rows[batch]
+        along_x = weights_x[selected].repeat_interleave(bins_h, dim=0) @ \
+            along_y.reshape(count * bins_h, width, channels)  # [n*PH, PW, C]
+        pooled = pooled.index_copy(0, selected,
+                                   along_x.reshape(count, bins_h, bins_w, channels))
+    pooled = pooled.permute(0, 3, 1, 2)
     bin_area = ((x2 - x1) / bins_w) * ((y2 - y1) / bins_h)  # [K]
     safe_area = torch.where(bin_area > 0, bin_area, torch.ones_like(bin_area))
     return torch.where(bin_area[:, None, None, None] > 0,

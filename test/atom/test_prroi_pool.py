@@ -98,3 +98,17 @@ def test_boxes_of_several_images_in_any_order():
         alone = prroi_pool2d(features[int(roi[0])][None],
                              torch.cat([roi.new_zeros(1), roi[1:]])[None], (3, 3), 1 / 8)
         assert torch.allclose(together[row], alone[0])
+
+
+def test_channels_last_maps_pool_like_contiguous_ones():
+    torch.manual_seed(4)
+    features = torch.randn(2, 6, 10, 14, dtype=torch.float64)
+    rois = torch.tensor([[1, 4.0, 3, 70, 50], [0, -8, 12, 40, 77]], dtype=torch.float64,
+                        requires_grad=True)
+    contiguous = prroi_pool2d(features, rois, (3, 2), 1 / 8)
+    (box_gradient,) = torch.autograd.grad(contiguous.sum(), rois)
+    channels_last = prroi_pool2d(features.contiguous(memory_format=torch.channels_last),
+                                 rois, (3, 2), 1 / 8)
+    (box_gradient_last,) = torch.autograd.grad(channels_last.sum(), rois)
+    assert torch.allclose(channels_last, contiguous)
+    assert torch.allclose(box_gradient_last, box_gradient)
