@@ -5,6 +5,14 @@ from __future__ import annotations
 import torch
 
 
+def cpu_has_native_bfloat16() -> bool:
+    """Whether this CPU multiplies bfloat16 matrices in hardware (AMX or AVX512-BF16), where
+    bfloat16 convolutions are several times faster than float32 ones; elsewhere they are
+    emulated and slower."""
+    checks = ('_is_amx_tile_supported', '_is_avx512_bf16_supported')
+    return any(getattr(torch.cpu, check, lambda: False)() for check in checks)
+
+
 def resolve_device(name: str) -> torch.device:
     """The torch device for name; 'auto' is the first GPU when CUDA is available, else the CPU.
 

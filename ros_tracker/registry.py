@@ -13,7 +13,7 @@ from ros_tracker.baselines import StaticBoxTracker, StaticParams
 from ros_tracker.opencv.params import CsrtParams, KcfParams, NanoParams
 from ros_tracker.opencv.tracker import CsrtTracker, KcfTracker, NanoTracker
 from ros_tracker.params import params_from_dict
-from ros_tracker.pretrained import RANDOM, resolve_weights
+from ros_tracker.pretrained import RANDOM, resolve_weights, shipped_weights_at
 from ros_tracker.re3.params import Re3Params
 from ros_tracker.tracker import Tracker
 
@@ -62,6 +62,9 @@ def _build_atom(params: AtomParams, options: BuildOptions) -> Tracker:
     from ros_tracker.device import resolve_device
 
     device = resolve_device(options.device)
+    if params.mode == 'auto':
+        shipped = shipped_weights_at(options.weights)
+        params = replace(params, mode=shipped.mode if shipped else 'full')
     if options.weights:
         net = load_atom_net(options.weights)
     else:

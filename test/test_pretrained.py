@@ -59,3 +59,17 @@ def test_a_missing_shipped_file_says_what_to_do(tmp_path, monkeypatch):
     monkeypatch.setattr(pretrained, 'FOLDER', tmp_path)
     with pytest.raises(CheckpointError, match='shipped weights file is missing; reinstall'):
         build_tracker('atom', {}, BuildOptions(device='cpu'))
+
+
+def test_mode_auto_follows_the_weights_file(tmp_path):
+    assert ATOM.mode == 'multi_scale'
+    shipped = build_tracker('atom', {'mode': 'auto'}, BuildOptions(device='cpu'))
+    assert shipped.params.mode == 'multi_scale'
+    untrained = build_tracker('atom', {}, BuildOptions(device='cpu', weights='random'))
+    assert untrained.params.mode == 'full'
+    other = tmp_path / 'other.pt'
+    shutil.copyfile(ATOM.path, other)
+    assert build_tracker('atom', {}, BuildOptions(device='cpu', weights=str(other))).params.mode \
+        == 'full'
+    chosen = build_tracker('atom', {'mode': 'full'}, BuildOptions(device='cpu'))
+    assert chosen.params.mode == 'full'

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-MODES = ('full', 'multi_scale', 'no_classifier')
-AUTOCAST = ('none', 'float16', 'bfloat16')
+#: 'auto' stands for the mode the weights file is made for (see the registry).
+MODES = ('auto', 'full', 'multi_scale', 'no_classifier')
+AUTOCAST = ('auto', 'none', 'float16', 'bfloat16')
 
 
 @dataclass(frozen=True)
@@ -15,7 +16,8 @@ class AtomParams:
     Attributes:
         mode: 'full' (the paper's ATOM), or the Table 2 ablations 'multi_scale' (classifier
             only, scale_factors searched, no IoU-Net) and 'no_classifier' (IoU-Net only, search
-            area no_classifier_search_scale).
+            area no_classifier_search_scale); 'auto' (the default) is the mode the weights
+            file is made for: the one registered for a shipped file, 'full' for any other.
         image_sample_size: side of the square patch the network sees, in pixels.
         search_area_scale: patch side relative to sqrt(target area).
         init_gauss_newton_iter: Gauss-Newton steps of the first-frame optimization.
@@ -54,11 +56,13 @@ class AtomParams:
         no_classifier_search_scale: search area of the no_classifier mode.
         seed: random seed of augmentation and box jitter (runs are deterministic).
         autocast: reduced precision for the backbone and the IoU-Net ('none', 'float16',
-            'bfloat16'); the online classifier always runs in float32. The node's ``half``
-            parameter selects 'float16' on CUDA.
+            'bfloat16'); the online classifier always runs in float32. 'auto' (the default):
+            the backbone, most of the time of a frame, in bfloat16 on CPUs that multiply it in
+            hardware, everything else in float32. The node's ``half`` parameter selects
+            'float16' on CUDA.
     """
 
-    mode: str = 'full'
+    mode: str = 'auto'
     image_sample_size: int = 288
     search_area_scale: float = 5.0
     init_gauss_newton_iter: int = 6
@@ -101,7 +105,7 @@ class AtomParams:
     scale_factors: tuple = (1.02 ** -2, 1.02 ** -1, 1.0, 1.02, 1.02 ** 2)
     no_classifier_search_scale: float = 8.0
     seed: int = 0
-    autocast: str = 'none'
+    autocast: str = 'auto'
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:

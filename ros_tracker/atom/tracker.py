@@ -16,6 +16,7 @@ from ros_tracker.atom.params import AtomParams
 from ros_tracker.atom.sampling import (apply_transform, first_frame_transforms, image_to_tensor,
                                        normalize, sample_patch)
 from ros_tracker.boxes import Box
+from ros_tracker.device import cpu_has_native_bfloat16
 from ros_tracker.timing import StageTimer
 from ros_tracker.tracker import Tracker, TrackResult
 
@@ -49,10 +50,17 @@ class AtomTracker(Tracker):
 
     def __init__(self, net: AtomNet, params: AtomParams, device: torch.device,
                  half: bool = False) -> None:
+        if params.mode == 'auto':
+            raise ValueError("mode 'auto' depends on the weights file: build ATOM with "
+                             'ros_tracker.registry.build_tracker, which resolves it')
         self.params = params
         precision = 'float16' if half and device.type == 'cuda' else params.autocast
-        self._autocast_dtype = {'none': None, 'float16': torch.float16,
-                                'bfloat16': torch.bfloat16}[precision]
+        dtypes = {'none': None, 'float16': torch.float16, 'bfloat16': torch.bfloat16}
+        if precision == 'auto':
+            native = device.type == 'cpu' and cpu_has_native_bfloat16()
+            self._backbone_dtype, self._iou_net_dtype = (torch.bfloat16 if native else None), None
+        else:
+            self._backbone_dtype = self._iou_net_dtype = dtypes[precision]
         self.device = str(device)
         self._device = device
         # Channels-last convolutions are markedly faster on CPUs (oneDNN) and tensor-core GPUs.
@@ -97,13 +105,12 @@ class AtomTracker(Tracker):
 
     # ---- features -------------------------------------------------------------------------
 
-    def _network(self) -> torch.autocast:
-        """The precision context of the backbone and the IoU-Net."""
-        return torch.autocast(self._device.type, dtype=self._autocast_dtype,
-                              enabled=self._autocast_dtype is not None)
+    def _precision(self, dtype: torch.dtype | None) -> torch.autocast:
+        """Autocast to dtype (None: full precision)."""
+        return torch.autocast(self._device.type, dtype=dtype, enabled=dtype is not None)
 
     def _features(self, patches: Tensor) -> dict[str, Tensor]:
-        with torch.no_grad(), self._network():
+        with torch.no_grad(), self._precision(self._backbone_dtype):
             features = self.net.extract_features(
                 normalize(patches).contiguous(memory_format=torch.channels_last))
         return {name: value.float() for name, value in features.items()}
@@ -135,7 +142,7 @@ class AtomTracker(Tracker):
         box_in_patch = self._patch_box(position, target_size, sample_position, target_scale)
         modulation = None
         if params.mode != 'multi_scale':
-            with torch.no_grad(), self._network():
+            with torch.no_grad(), self._precision(self._iou_net_dtype):
                 modulation = self.net.bb_regressor.get_modulation(
                     identity, box_in_patch[None].to(self._device))
         classifier = None
@@ -261,7 +268,7 @@ class AtomTracker(Tracker):
         sizes = (initial[2:] + noise[:, 2:]).clamp(min=float(initial[2:].min()) / 3)
         centres = initial[:2] + initial[2:] / 2 + noise[:, :2]
         boxes = torch.cat([initial[None], torch.cat([centres - sizes / 2, sizes], dim=1)])
-        with torch.no_grad(), self._network():
+        with torch.no_grad(), self._precision(self._iou_net_dtype):
             iou_net = self.net.bb_regressor
             modulated = iou_net.modulate(self.state.modulation, iou_net.get_iou_feat(features))
         boxes, ious = self._optimize_boxes(modulated, boxes.to(self._device))
@@ -291,7 +298,7 @@ class AtomTracker(Tracker):
         ious = None
         for _ in range(params.box_refinement_iter):
             current = boxes.detach().requires_grad_(True)
-            with torch.enable_grad(), self._network():
+            with torch.enable_grad(), self._precision(self._iou_net_dtype):
                 ious = self.net.bb_regressor.iou_from_modulated(modulated, current).float()
                 (gradient,) = torch.autograd.grad(ious.sum(), current)
             boxes = (current + step * gradient * current[:, :, 2:].repeat(1, 1, 2)).detach()

@@ -20,10 +20,12 @@ RANDOM = 'random'
 
 @dataclass(frozen=True)
 class ShippedWeights:
-    """One shipped weights file: its name in FOLDER and its SHA-256."""
+    """One shipped weights file: its name in FOLDER, its SHA-256 and the tracker mode it is
+    made for (what a configured mode of 'auto' becomes; '' for trackers without modes)."""
 
     file_name: str
     sha256: str
+    mode: str = ''
 
     @property
     def path(self) -> Path:
@@ -32,8 +34,10 @@ class ShippedWeights:
 
 #: The default weights of each tracker that has some.
 SHIPPED: dict[str, ShippedWeights] = {
+    # Its IoU-Net estimates boxes worse than the classifier's scale search (docs/weights.md).
     'atom': ShippedWeights(
-        'atom_distilled.pt', 'd56444fe324b5dccf1e37397e5a2d58c5878758d92f7aa526979b0114ce805bf'),
+        'atom_distilled.pt', 'd56444fe324b5dccf1e37397e5a2d58c5878758d92f7aa526979b0114ce805bf',
+        mode='multi_scale'),
 }
 
 
@@ -49,6 +53,14 @@ def verified_path(weights: ShippedWeights) -> Path:
                               f'file of SHA-256 {weights.sha256}; the file is damaged or was '
                               'replaced')
     return weights.path
+
+
+def shipped_weights_at(path: str) -> ShippedWeights | None:
+    """The shipped file that path names, or None for any other path (or none)."""
+    if not path:
+        return None
+    resolved = Path(path).resolve()
+    return next((weights for weights in SHIPPED.values() if weights.path == resolved), None)
 
 
 def resolve_weights(tracker: str, weights: str) -> str:

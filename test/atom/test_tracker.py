@@ -1,8 +1,12 @@
-"""ATOM end to end with random weights (no trained weights ship yet): it must run in every mode,
-deterministically, and its classifier must follow a target it has learned."""
+"""ATOM end to end (with the shipped weights): it must run in every mode, deterministically, and
+its classifier must follow a target it has learned."""
 
 import pytest
+import torch
 
+from ros_tracker.atom.model import atom_net
+from ros_tracker.atom.params import AtomParams
+from ros_tracker.atom.tracker import AtomTracker
 from ros_tracker.boxes import iou
 from ros_tracker.datasets.sequence import read_uniform_sequence
 from ros_tracker.registry import build_tracker, BuildOptions
@@ -50,6 +54,8 @@ def test_unknown_mode_and_bad_weights_are_rejected(tmp_path):
         build_tracker('atom', {'mode': 'fast'})
     with pytest.raises(ValueError, match='no such file'):
         build_tracker('atom', options=BuildOptions(weights=str(tmp_path / 'missing.pt')))
+    with pytest.raises(ValueError, match="mode 'auto' depends on the weights file"):
+        AtomTracker(atom_net(), AtomParams(), torch.device('cpu'))
 
 
 def test_runs_on_real_video(shared_sequences):
@@ -80,3 +86,23 @@ def test_bfloat16_autocast_runs_deterministically():
     assert all(r.box.is_finite() and 0.0 <= r.confidence <= 1.0 for r in first)
     with pytest.raises(ValueError, match='autocast must be one of'):
         build_tracker('atom', {'autocast': 'int8'})
+
+
+@pytest.mark.parametrize('native', [True, False])
+def test_auto_precision_runs_the_backbone_in_bfloat16_only_where_the_cpu_has_it(native,
+                                                                               monkeypatch):
+    monkeypatch.setattr('ros_tracker.atom.tracker.cpu_has_native_bfloat16', lambda: native)
+    tracker = build_tracker('atom', {'mode': 'full', 'autocast': 'auto'},
+                            BuildOptions(device='cpu'))
+    seen = {}
+
+    def record(name):
+        def hook(module, inputs, output):
+            seen.setdefault(name, output.dtype)
+        return hook
+
+    tracker.net.feature_extractor.layer1.register_forward_hook(record('backbone'))
+    tracker.net.bb_regressor.conv3_1t.register_forward_hook(record('iou_net'))
+    run(tracker, steps=1)
+    assert seen == {'backbone': torch.bfloat16 if native else torch.float32,
+                    'iou_net': torch.float32}
