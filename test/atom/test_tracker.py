@@ -89,8 +89,7 @@ def test_bfloat16_autocast_runs_deterministically():
 
 
 @pytest.mark.parametrize('native', [True, False])
-def test_auto_precision_runs_the_backbone_in_bfloat16_only_where_the_cpu_has_it(native,
-                                                                               monkeypatch):
+def test_auto_precision_is_bfloat16_for_the_backbone_where_the_cpu_has_it(native, monkeypatch):
     monkeypatch.setattr('ros_tracker.atom.tracker.cpu_has_native_bfloat16', lambda: native)
     tracker = build_tracker('atom', {'mode': 'full', 'autocast': 'auto'},
                             BuildOptions(device='cpu'))
