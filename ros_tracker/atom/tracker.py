@@ -121,8 +121,10 @@ class AtomTracker(Tracker):
         params = self.params
         self._generator.manual_seed(params.seed)  # a re-initialization repeats a fresh start
         image = image_to_tensor(frame, self._device)
-        position = torch.tensor([box.y + (box.h - 1) / 2, box.x + (box.w - 1) / 2])
-        target_size = torch.tensor([box.h, box.w])
+        # float32 whatever the box holds (numpy float64 boxes would turn the geometry float64).
+        position = torch.tensor([box.y + (box.h - 1) / 2, box.x + (box.w - 1) / 2],
+                                dtype=torch.float32)
+        target_size = torch.tensor([box.h, box.w], dtype=torch.float32)
         search_area = float((target_size * self._search_scale).prod())
         target_scale = math.sqrt(search_area) / self._sample_size
         base_target_size = target_size / target_scale

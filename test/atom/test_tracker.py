@@ -1,13 +1,14 @@
 """ATOM end to end (with the shipped weights): it must run in every mode, deterministically, and
 its classifier must follow a target it has learned."""
 
+import numpy as np
 import pytest
 import torch
 
 from ros_tracker.atom.model import atom_net
 from ros_tracker.atom.params import AtomParams
 from ros_tracker.atom.tracker import AtomTracker
-from ros_tracker.boxes import iou
+from ros_tracker.boxes import Box, iou
 from ros_tracker.datasets.sequence import read_uniform_sequence
 from ros_tracker.registry import build_tracker, BuildOptions
 from scenes import scene
@@ -105,3 +106,13 @@ def test_auto_precision_is_bfloat16_for_the_backbone_where_the_cpu_has_it(native
     run(tracker, steps=1)
     assert seen == {'backbone': torch.bfloat16 if native else torch.float32,
                     'iou_net': torch.float32}
+
+
+def test_a_box_of_numpy_floats_tracks_like_one_of_python_floats():
+    frame, truth = scene(60, 100)
+    numpy_box = Box(*(np.float64(v) for v in (truth.x, truth.y, truth.w, truth.h)))
+    tracker = build_tracker('atom')
+    tracker.initialize(frame, numpy_box)
+    result = tracker.track(scene(64, 100)[0])
+    reference = run(build_tracker('atom'), steps=1)[0][0]
+    assert result.box == reference.box
