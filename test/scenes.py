@@ -47,3 +47,15 @@ def write_sequence(folder: Path, frames: int = 8) -> None:
                     [cv2.IMWRITE_JPEG_QUALITY, 95])
         lines.append('nan,nan,nan,nan' if index == 5 else f'{box.x},{box.y},{box.w},{box.h}')
     (folder / 'groundtruth.txt').write_text('\n'.join(lines) + '\n')
+
+
+def zoomed_scene(zoom: float) -> tuple[np.ndarray, Box]:
+    """The target of scene(140, 100) and its surroundings magnified by zoom about the target's
+    centre, as when a camera flies towards it; and the magnified box."""
+    frame, box = scene(140, 100)
+    cx, cy = box.x + (box.w - 1) / 2, box.y + (box.h - 1) / 2
+    matrix = np.array([[zoom, 0, cx * (1 - zoom)], [0, zoom, cy * (1 - zoom)]])
+    zoomed = cv2.warpAffine(frame, matrix, (WIDTH, HEIGHT), flags=cv2.INTER_LINEAR,
+                            borderMode=cv2.BORDER_REFLECT)
+    w, h = box.w * zoom, box.h * zoom
+    return zoomed, Box(cx - (w - 1) / 2, cy - (h - 1) / 2, w, h)

@@ -62,9 +62,9 @@ def test_a_missing_shipped_file_says_what_to_do(tmp_path, monkeypatch):
 
 
 def test_mode_auto_follows_the_weights_file(tmp_path):
-    assert ATOM.mode == 'multi_scale'
+    assert ATOM.mode == 'scale_filter'
     shipped = build_tracker('atom', {'mode': 'auto'}, BuildOptions(device='cpu'))
-    assert shipped.params.mode == 'multi_scale'
+    assert shipped.params.mode == 'scale_filter'
     untrained = build_tracker('atom', {}, BuildOptions(device='cpu', weights='random'))
     assert untrained.params.mode == 'full'
     other = tmp_path / 'other.pt'

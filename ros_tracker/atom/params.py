@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ros_tracker.atom.scale_filter import ScaleFilterParams
+
 #: 'auto' stands for the mode the weights file is made for (see the registry).
-MODES = ('auto', 'full', 'multi_scale', 'no_classifier')
+MODES = ('auto', 'full', 'multi_scale', 'no_classifier', 'scale_filter')
 AUTOCAST = ('auto', 'none', 'float16', 'bfloat16')
 
 
@@ -16,7 +18,9 @@ class AtomParams:
     Attributes:
         mode: 'full' (the paper's ATOM), or the Table 2 ablations 'multi_scale' (classifier
             only, scale_factors searched, no IoU-Net) and 'no_classifier' (IoU-Net only, search
-            area no_classifier_search_scale); 'auto' (the default) is the mode the weights
+            area no_classifier_search_scale); 'scale_filter': the classifier localizes, a DSST
+            scale filter (scale_filter.py) sizes the box, no IoU-Net; 'auto' (the default) is
+            the mode the weights
             file is made for: the one registered for a shipped file, 'full' for any other.
         image_sample_size: side of the square patch the network sees, in pixels.
         search_area_scale: patch side relative to sqrt(target area).
@@ -54,6 +58,9 @@ class AtomParams:
             gradient-ascent steps on the predicted IoU.
         scale_factors: scales searched in multi_scale mode.
         no_classifier_search_scale: search area of the no_classifier mode.
+        scale_filter_scales / scale_filter_step / scale_filter_sigma_factor /
+        scale_filter_learning_rate / scale_filter_regularization / scale_filter_model_area:
+            the scale_filter mode's filter (ScaleFilterParams; DSST's published values).
         seed: random seed of augmentation and box jitter (runs are deterministic).
         autocast: reduced precision for the backbone and the IoU-Net ('none', 'float16',
             'bfloat16'); the online classifier always runs in float32. 'auto' (the default):
@@ -104,6 +111,12 @@ class AtomParams:
     box_refinement_step_decay: float = 1.0
     scale_factors: tuple = (1.02 ** -2, 1.02 ** -1, 1.0, 1.02, 1.02 ** 2)
     no_classifier_search_scale: float = 8.0
+    scale_filter_scales: int = 33
+    scale_filter_step: float = 1.02
+    scale_filter_sigma_factor: float = 0.25
+    scale_filter_learning_rate: float = 0.025
+    scale_filter_regularization: float = 0.01
+    scale_filter_model_area: int = 512
     seed: int = 0
     autocast: str = 'auto'
 
@@ -126,6 +139,14 @@ class AtomParams:
         if self.sample_memory_size <= self.initial_sample_count:
             raise ValueError(f'sample_memory_size must exceed the {self.initial_sample_count} '
                              'first-frame samples')
+        self.scale_filter  # its own checks
+
+    @property
+    def scale_filter(self) -> ScaleFilterParams:
+        """The scale_filter mode's filter settings."""
+        return ScaleFilterParams(self.scale_filter_scales, self.scale_filter_step,
+                                 self.scale_filter_sigma_factor, self.scale_filter_learning_rate,
+                                 self.scale_filter_regularization, self.scale_filter_model_area)
 
     @property
     def initial_sample_count(self) -> int:

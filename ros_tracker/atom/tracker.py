@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 import math
 
+import cv2
 import numpy as np
 import torch
 from torch import Tensor
@@ -15,6 +16,7 @@ from ros_tracker.atom.model import AtomNet
 from ros_tracker.atom.params import AtomParams
 from ros_tracker.atom.sampling import (apply_transform, first_frame_transforms, image_to_tensor,
                                        normalize, sample_patch)
+from ros_tracker.atom.scale_filter import ScaleFilter
 from ros_tracker.boxes import Box
 from ros_tracker.device import cpu_has_native_bfloat16
 from ros_tracker.timing import StageTimer
@@ -34,6 +36,7 @@ class TrackState:
     image_size: Tensor
     modulation: tuple[Tensor, Tensor] | None
     classifier: OnlineClassifier | None
+    scale_filter: ScaleFilter | None
     frame: int = 1
 
 
@@ -143,7 +146,7 @@ class AtomTracker(Tracker):
         identity = [features['layer2'][:1], features['layer3'][:1]]
         box_in_patch = self._patch_box(position, target_size, sample_position, target_scale)
         modulation = None
-        if params.mode != 'multi_scale':
+        if params.mode in ('full', 'no_classifier'):
             with torch.no_grad(), self._precision(self._iou_net_dtype):
                 modulation = self.net.bb_regressor.get_modulation(
                     identity, box_in_patch[None].to(self._device))
@@ -163,9 +166,14 @@ class AtomTracker(Tracker):
             classifier = OnlineClassifier(params, samples.shape[1], self._generator,
                                           self._device)
             classifier.initialize(samples, labels)
+        scale_filter = None
+        if params.mode == 'scale_filter':
+            scale_filter = ScaleFilter(params.scale_filter)
+            scale_filter.initialize(_grayscale(frame), tuple(position.tolist()),
+                                    tuple(target_size.tolist()))
         self.state = TrackState(position, target_size, target_scale, base_target_size,
                                 torch.tensor(frame.shape[:2], dtype=torch.float32), modulation,
-                                classifier)
+                                classifier, scale_filter)
 
     # ---- track ----------------------------------------------------------------------------
 
@@ -197,11 +205,9 @@ class AtomTracker(Tracker):
             displacement = torch.tensor(location.displacement) * scale
             self._move_to(sample_position + displacement)
             if self.params.mode == 'multi_scale':
-                # As officially: at least 10 px, at most the image, whatever the scores say.
-                smallest = float(torch.max(10.0 / state.base_target_size))
-                largest = float(torch.min(state.image_size / state.base_target_size))
-                state.target_scale = min(max(scale, smallest), largest)
-                state.target_size = state.base_target_size * state.target_scale
+                self._resize(scale)
+            elif self.params.mode == 'scale_filter':
+                self._filter_scale(frame, location.flag)
             else:
                 self._refine_box(
                     [features['layer2'][best:best + 1], features['layer3'][best:best + 1]],
@@ -229,6 +235,25 @@ class AtomTracker(Tracker):
         timer.lap('refinement')
         confidence = 0.0 if iou is None else min(max((iou + 1.0) / 2.0, 0.0), 1.0)
         return TrackResult(self._box(), confidence, iou is not None, timer.stages)
+
+    def _resize(self, scale: float) -> None:
+        """Set the target scale, as officially at least 10 px and at most the image."""
+        state = self.state
+        smallest = float(torch.max(10.0 / state.base_target_size))
+        largest = float(torch.min(state.image_size / state.base_target_size))
+        state.target_scale = min(max(scale, smallest), largest)
+        state.target_size = state.base_target_size * state.target_scale
+
+    def _filter_scale(self, frame: np.ndarray, flag: Flag) -> None:
+        """Size the box with the scale filter at the new position, then teach it that size."""
+        state = self.state
+        gray = _grayscale(frame)
+        if flag is not Flag.UNCERTAIN or self.params.update_scale_when_uncertain:
+            factor = state.scale_filter.estimate(gray, tuple(state.position.tolist()),
+                                                 tuple(state.target_size.tolist()))
+            self._resize(state.target_scale * factor)
+        state.scale_filter.update(gray, tuple(state.position.tolist()),
+                                  tuple(state.target_size.tolist()))
 
     def _move_to(self, position: Tensor) -> None:
         """Set the position, kept within 0.3 target sizes outside the image (as officially)."""
@@ -306,6 +331,10 @@ class AtomTracker(Tracker):
             boxes = (current + step * gradient * current[:, :, 2:].repeat(1, 1, 2)).detach()
             step *= params.box_refinement_step_decay
         return boxes[0].cpu(), ious.detach()[0].cpu()
+
+
+def _grayscale(frame_bgr: np.ndarray) -> np.ndarray:
+    return cv2.cvtColor(frame_bgr, cv2.COLOR_BGR2GRAY).astype(np.float32)
 
 
 def _channel_dropout(x: Tensor, probability: float, generator: torch.Generator) -> Tensor:

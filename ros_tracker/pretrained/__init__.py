@@ -34,10 +34,10 @@ class ShippedWeights:
 
 #: The default weights of each tracker that has some.
 SHIPPED: dict[str, ShippedWeights] = {
-    # Its IoU-Net estimates boxes worse than the classifier's scale search (docs/weights.md).
+    # Its IoU-Net estimates boxes worse than the scale filter (docs/weights.md).
     'atom': ShippedWeights(
         'atom_distilled.pt', 'd56444fe324b5dccf1e37397e5a2d58c5878758d92f7aa526979b0114ce805bf',
-        mode='multi_scale'),
+        mode='scale_filter'),
 }
 
 

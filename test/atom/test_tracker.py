@@ -11,7 +11,7 @@ from ros_tracker.atom.tracker import AtomTracker
 from ros_tracker.boxes import Box, iou
 from ros_tracker.datasets.sequence import read_uniform_sequence
 from ros_tracker.registry import build_tracker, BuildOptions
-from scenes import scene
+from scenes import scene, zoomed_scene
 
 
 def run(tracker, steps=6, start=60, speed=4):
@@ -29,7 +29,7 @@ def test_two_runs_give_the_same_boxes():
     assert first == second
 
 
-@pytest.mark.parametrize('mode', ['full', 'multi_scale', 'no_classifier'])
+@pytest.mark.parametrize('mode', ['full', 'multi_scale', 'no_classifier', 'scale_filter'])
 def test_every_mode_tracks_and_reports_a_confidence(mode):
     for result, _ in run(build_tracker('atom', {'mode': mode}), steps=3):
         assert result.box.is_finite() and result.box.w > 0 and result.box.h > 0
@@ -43,6 +43,17 @@ def test_the_online_classifier_follows_the_target():
     overlaps = [iou(result.box, truth) for result, truth in results]
     assert sum(overlaps) / len(overlaps) > 0.6
     assert all(result.found for result, _ in results)
+
+
+def test_the_scale_filter_sizes_the_box_of_a_growing_target():
+    tracker = build_tracker('atom', {'mode': 'scale_filter'})
+    tracker.initialize(*zoomed_scene(1.0))
+    for step in range(1, 11):
+        frame, truth = zoomed_scene(1.03 ** step)
+        result = tracker.track(frame)
+    # 1.34 times the first size by now: a box that kept its size would overlap by 0.56.
+    assert result.box.w / truth.w == pytest.approx(1.0, abs=0.06)
+    assert iou(result.box, truth) > 0.85
 
 
 def test_track_before_initialize_is_an_error():
