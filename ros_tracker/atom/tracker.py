@@ -1,4 +1,5 @@
-"""The ATOM tracking loop: classifier for the coarse position, IoU-Net for the box (Sec. 3.3)."""
+"""The ATOM tracking loop: classifier for the coarse position, IoU-Net (Sec. 3.3) or a scale
+filter for the box."""
 
 from __future__ import annotations
 
