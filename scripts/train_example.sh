@@ -4,6 +4,7 @@
 # its learning curves in docs/training/:
 #   scripts/train_example.sh atom        ATOM's IoU-Net with its backbone, from scratch
 #   scripts/train_example.sh dense_re3   DenseRe3 with the paper's curriculum, shortened
+#   scripts/train_example.sh re3         Re3, its baseline, with the same curriculum
 #   scripts/train_example.sh atom_backbone  ATOM's ResNet-18 distilled from NanoTrack v2's backbone
 #   scripts/train_example.sh atom_distilled ATOM's IoU-Net on that frozen backbone, with random
 #                                        regions of opencv-doc's images as extra targets, packed
@@ -32,6 +33,11 @@ run_as() {  # run name, model, title, then ros-tracker train options
   .venv/bin/ros-tracker plot-training "$out" --out "docs/training/$name-cpu.png" --title "$title"
 }
 
+# The Re3 family's shortened curriculum: the same for DenseRe3 and its baseline Re3.
+re3_options=(--steps 345 --log-every 5 --val-every 15 --checkpoint-every 15
+             --set batch_size=8 --set min_batch_size=2 --set lr=1e-4 --set patience=2
+             --set val_samples=16 --set val_sequences=2)
+
 run() {  # model, title, then ros-tracker train options
   run_as "$1" "$@"
 }
@@ -43,10 +49,8 @@ for model in "${@:-atom dense_re3 atom_backbone}"; do
               --steps 400 --log-every 10 --val-every 50 --checkpoint-every 50 \
               --set batch_size=8 --set val_samples=64 --set steps_per_epoch=100 \
               --set lr_decay_epochs=2 ;;
-      dense_re3) run dense_re3 'DenseRe3, CPU, shared train split' \
-              --steps 345 --log-every 5 --val-every 15 --checkpoint-every 15 \
-              --set batch_size=8 --set min_batch_size=2 --set lr=1e-4 --set patience=2 \
-              --set val_samples=16 --set val_sequences=2 ;;
+      dense_re3) run dense_re3 'DenseRe3, CPU, shared train split' "${re3_options[@]}" ;;
+      re3) run re3 'Re3 (the baseline), CPU, shared train split' "${re3_options[@]}" ;;
       atom_backbone) run atom_backbone 'ResNet-18 distilled from NanoTrack v2, CPU, shared train split' \
               --teacher "${SHARED:-../shared}/peers/nanotrack/nanotrack_v2_backbone.onnx" \
               --steps 2000 --log-every 20 --val-every 200 --checkpoint-every 200 ;;
@@ -70,7 +74,7 @@ for model in "${@:-atom dense_re3 atom_backbone}"; do
           --set batch_size=16 --set val_samples=64 --set still_probability=0.5 \
           --set steps_per_epoch=100 --set lr_decay_epochs=15 --set weight_decay=1e-4 \
           --set feature_pool=4000 --set proposals=32 ;;
-      *) echo "unknown run $name (atom, dense_re3, atom_backbone, atom_distilled or atom_pooled)" >&2
+      *) echo "unknown run $name (atom, dense_re3, re3, atom_backbone, atom_distilled or atom_pooled)" >&2
          exit 2 ;;
     esac
   done
