@@ -179,9 +179,9 @@ def _plot_training(args: argparse.Namespace) -> int:
 def _add_train(commands: argparse._SubParsersAction) -> None:
     from ros_tracker.training.command import MODELS
     train = commands.add_parser(
-        'train', help='train a Re3-family network, the ATOM IoU-Net, or the ATOM backbone by '
-                      'distillation (resumes from OUT/last.pt; run under torchrun for several '
-                      'GPUs or machines)')
+        'train', help='train a Re3-family network, the ATOM IoU-Net, or by distillation '
+                      "ATOM's backbone or the Re3 conv tower (resumes from OUT/last.pt; run "
+                      'under torchrun for several GPUs or machines)')
     train.add_argument('model', choices=MODELS)
     train.add_argument('--data', action='append', required=True, metavar='KIND:ROOT[:OPTION]',
                        help='training data, repeatable: uniform:ROOT[:SPLIT|NAMES], '
@@ -201,9 +201,10 @@ def _add_train(commands: argparse._SubParsersAction) -> None:
     train.add_argument('--checkpoint-every', type=int, default=500)
     train.add_argument('--weights', help='start from these weights (fine-tuning)')
     train.add_argument('--backbone', help='atom: pretrained ResNet-18 (ATOM weights or a '
-                                          'ResNet-18 state dict); it stays frozen')
-    train.add_argument('--teacher', help='atom_backbone: the ONNX backbone to distil, e.g. '
-                                         'nanotrack_v2_backbone.onnx')
+                                          'ResNet-18 state dict); it stays frozen. Re3 family: '
+                                          'a conv tower from re3_tower to start from')
+    train.add_argument('--teacher', help='atom_backbone, re3_tower: the ONNX backbone to '
+                                         'distil, e.g. nanotrack_v2_backbone.onnx')
     train.add_argument('--set', action='append', metavar='KEY=VALUE',
                        help='override a recipe setting, e.g. batch_size=8 (repeatable)')
     train.add_argument('--fresh', action='store_true', help='ignore OUT/last.pt')

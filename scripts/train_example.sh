@@ -11,6 +11,8 @@
 #                                        as the shipped weights ros_tracker/pretrained/atom_distilled.pt
 #   scripts/train_example.sh atom_pooled  that IoU-Net trained on from a pool of precomputed
 #                                        backbone features (docs/training.md; not shipped)
+#   scripts/train_example.sh re3_tower   the Re3 family's conv tower distilled from NanoTrack v2
+#   scripts/train_example.sh dense_re3_distilled  DenseRe3's short curriculum from that tower
 #   scripts/train_example.sh             the first three
 # A run resumes from docs/training/<run>-cpu/last.pt when interrupted; FRESH=1 starts over.
 set -euo pipefail
@@ -74,7 +76,19 @@ for model in "${@:-atom dense_re3 atom_backbone}"; do
           --set batch_size=16 --set val_samples=64 --set still_probability=0.5 \
           --set steps_per_epoch=100 --set lr_decay_epochs=15 --set weight_decay=1e-4 \
           --set feature_pool=4000 --set proposals=32 ;;
-      *) echo "unknown run $name (atom, dense_re3, re3, atom_backbone, atom_distilled or atom_pooled)" >&2
+      re3_tower)
+        [ -d "$images" ] || { echo "no $images: apt install opencv-doc" >&2; exit 2; }
+        run re3_tower 'Re3 conv tower distilled from NanoTrack v2, CPU, shared train split' \
+          --teacher "${SHARED:-../shared}/peers/nanotrack/nanotrack_v2_backbone.onnx" \
+          --data "images:$images" \
+          --steps 2400 --log-every 20 --val-every 200 --checkpoint-every 200 ;;
+      dense_re3_distilled)
+        tower=docs/training/re3_tower-cpu/weights.pt
+        [ -f "$tower" ] || "$0" re3_tower
+        run_as dense_re3_distilled dense_re3 'DenseRe3 on the distilled tower, CPU, shared train split' \
+          "${re3_options[@]}" --backbone "$tower" --set conv_lr_scale=0.1 ;;
+      *) echo "unknown run $name (atom, dense_re3, re3, atom_backbone, atom_distilled, atom_pooled," \
+              "re3_tower or dense_re3_distilled)" >&2
          exit 2 ;;
     esac
   done

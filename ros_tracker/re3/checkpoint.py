@@ -15,6 +15,8 @@ from ros_tracker.weights import CheckpointError, load_state_dict_strictly, read_
     save_weights
 
 FORMAT = 'ros_tracker.re3.weights'
+#: A conv tower alone (``ros-tracker train re3_tower``), for ``ros-tracker train --backbone``.
+TOWER_FORMAT = 'ros_tracker.re3.tower'
 
 
 def save_re3_net(net: Re3Net, variant: str, path: str | Path) -> str:
@@ -30,6 +32,13 @@ def load_re3_net(path: str | Path, variant: str) -> Re3Net:
     net = VARIANTS[variant]()
     load_state_dict_strictly(net, content['net'], str(path))
     return net
+
+
+def read_tower_state(path: str | Path) -> dict[str, Tensor]:
+    """The ConvTower state dict held by a TOWER_FORMAT file."""
+    prefix = 'tower.'
+    content = read_weights(path, TOWER_FORMAT)['net']
+    return {k[len(prefix):]: v for k, v in content.items() if k.startswith(prefix)}
 
 
 def _find(variables: Mapping[str, np.ndarray], scope: str, suffix: str) -> np.ndarray:

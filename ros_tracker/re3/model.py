@@ -66,11 +66,17 @@ class ConvTower(nn.Module):
             nn.init.xavier_uniform_(conv.weight)  # the official initialization
             nn.init.zeros_(conv.bias)
 
-    def forward(self, crops: Tensor) -> Tensor:
+    def feature_maps(self, crops: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+        """norm1, norm2 and conv5 (strides 8, 16 and 16) of RGB 0..255 crops of any size (the
+        shapes noted are those of 227x227 crops)."""
         x = crops - self.mean
         norm1 = self.norm(self.pool(self.relu(self.conv1(x))))  # [N, 96, 27, 27]
         norm2 = self.norm(self.pool(self.relu(self.conv2(norm1))))  # [N, 256, 13, 13]
         conv5 = self.relu(self.conv5(self.relu(self.conv4(self.relu(self.conv3(norm2))))))
+        return norm1, norm2, conv5
+
+    def forward(self, crops: Tensor) -> Tensor:
+        norm1, norm2, conv5 = self.feature_maps(crops)
         pool5 = torch.flatten(self.pool(conv5), 1)  # [N, 256 * 6 * 6]
         return torch.cat([self.conv1_skip(norm1), self.conv2_skip(norm2),
                           self.conv5_skip(conv5), pool5], dim=1)

@@ -15,17 +15,17 @@ from ros_tracker.atom.checkpoint import load_atom_net, read_backbone_state
 from ros_tracker.atom.model import AtomNet
 from ros_tracker.datasets.training_sets import read_sources
 from ros_tracker.params import params_from_dict, params_to_dict
-from ros_tracker.re3.checkpoint import load_re3_net
+from ros_tracker.re3.checkpoint import load_re3_net, read_tower_state
 from ros_tracker.training.atom_samples import PairSettings
 from ros_tracker.training.atom_trainer import AtomRecipe, AtomTraining
-from ros_tracker.training.distill import BackboneDistillation, DistillRecipe, Teacher
+from ros_tracker.training.distill import BackboneDistillation, distill_recipe, STUDENTS, Teacher
 from ros_tracker.training.loop import (Distributed, flush_subnormals, RunSettings, train,
                                        TrainingTask)
 from ros_tracker.training.re3_samples import Re3Augmentation
 from ros_tracker.training.re3_trainer import paper_recipe, Re3Training
 from ros_tracker.weights import load_state_dict_strictly
 
-MODELS = ('re3', 'residual_re3', 'dense_re3', 'atom', 'atom_backbone')
+MODELS = ('re3', 'residual_re3', 'dense_re3', 'atom', 'atom_backbone', 're3_tower')
 
 
 def parse_overrides(items: list[str]) -> dict[str, Any]:
@@ -67,13 +67,16 @@ def build_task(model: str, data_specs: list[str], val_specs: list[str], run: Run
     """The task and every setting it runs with (for the run's settings.json)."""
     if model not in MODELS:
         raise ValueError(f'unknown model {model!r}; accepted: {", ".join(MODELS)}')
-    if (model == 'atom_backbone') != bool(teacher):
-        raise ValueError('--teacher (an ONNX backbone) is for atom_backbone, which needs it')
+    if (model in STUDENTS) != bool(teacher):
+        raise ValueError('--teacher (an ONNX backbone) is for atom_backbone and re3_tower, '
+                         'which need it')
     data = read_sources(data_specs)
     validation = read_sources(val_specs) if val_specs else None
-    if model == 'atom_backbone':
-        (recipe,) = apply_overrides([DistillRecipe()], overrides)
-        task = BackboneDistillation(data, validation, Teacher(teacher), recipe, run, dist)
+    if model in STUDENTS:
+        if backbone:
+            raise ValueError('--backbone is for atom and the Re3 family')
+        (recipe,) = apply_overrides([distill_recipe(model)], overrides)
+        task = BackboneDistillation(data, validation, Teacher(teacher), recipe, run, dist, model)
         parts = {'recipe': recipe}
     elif model == 'atom':
         recipe, pairs = apply_overrides([AtomRecipe(), PairSettings()], overrides)
@@ -85,12 +88,11 @@ def build_task(model: str, data_specs: list[str], val_specs: list[str], run: Run
                             backbone_pretrained=bool(weights or backbone))
         parts = {'recipe': recipe, 'pairs': pairs}
     else:
-        if backbone:
-            raise ValueError('--backbone is for atom only')
         recipe, augmentation = apply_overrides([paper_recipe(model), Re3Augmentation()],
                                                overrides)
         net = load_re3_net(weights, model) if weights else None
-        task = Re3Training(model, data, validation, recipe, augmentation, run, dist, net)
+        tower = read_tower_state(backbone) if backbone else None
+        task = Re3Training(model, data, validation, recipe, augmentation, run, dist, net, tower)
         parts = {'recipe': recipe, 'augmentation': augmentation}
     described = {'model': model, 'data': data_specs, 'val_data': val_specs,
                  'weights': weights, 'backbone': backbone, 'teacher': teacher,

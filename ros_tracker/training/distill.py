@@ -1,11 +1,13 @@
-"""Distilling a teacher backbone into ATOM's ResNet-18 (``atom_backbone`` training).
+"""Distilling a teacher backbone into a tracker's convolutions (``atom_backbone`` and
+``re3_tower`` training).
 
-A pretrained backbone is what makes ATOM trainable on little data, and none can be downloaded
-everywhere. This trains ResNet-18 up to ``layer3`` (plus a 1x1 head) to reproduce, on crops
-around annotated targets, the stride-16 features of a teacher network given as ONNX (NanoTrack
-v2's backbone, run with OpenCV's dnn module): mean squared error against the teacher's features
-standardized per channel, AdamW with a cosine learning rate. The result is a ResNet-18 state for
-``ros-tracker train atom --backbone``.
+A pretrained backbone is what makes a tracker trainable on little data, and none can be
+downloaded everywhere. This trains a student to reproduce, on crops around annotated targets, the
+stride-16 features of a teacher network given as ONNX (NanoTrack v2's backbone, run with OpenCV's
+dnn module) through a 1x1 head: mean squared error against the teacher's features standardized
+per channel, AdamW with a cosine learning rate. The students are ATOM's ResNet-18 up to ``layer3``
+(for ``ros-tracker train atom --backbone``) and the Re3 family's CaffeNet-style tower up to
+``conv5`` (for ``ros-tracker train dense_re3 --backbone``; the paper starts it from ImageNet).
 """
 
 from __future__ import annotations
@@ -25,13 +27,15 @@ from ros_tracker.atom.model import resnet18
 from ros_tracker.atom.sampling import normalize
 from ros_tracker.datasets.sequence import read_image
 from ros_tracker.datasets.training_sets import TrainingData
+from ros_tracker.re3.checkpoint import TOWER_FORMAT
+from ros_tracker.re3.model import ConvTower
 from ros_tracker.training.atom_samples import crop_square
 from ros_tracker.training.loop import (as_list, Distributed, fixed_batches, RunSettings,
                                        seed_everything, StepBatches, TrainingTask)
 from ros_tracker.training.sampling import annotated_frames, draw_target
 from ros_tracker.weights import save_weights
 
-#: Format of exported backbones; ros_tracker.atom.checkpoint.read_backbone_state reads them.
+#: Format of exported ATOM backbones; ros_tracker.atom.checkpoint.read_backbone_state reads them.
 BACKBONE_FORMAT = 'ros_tracker.atom.backbone'
 
 
@@ -142,8 +146,11 @@ class DistillationCrops:
         return crop, self.teacher.features(crop)
 
 
-class Student(nn.Module):
+class AtomStudent(nn.Module):
     """ResNet-18 up to layer3 and a 1x1 convolution onto the teacher's channels."""
+
+    unused = ('layer4.', 'fc.')  # never run, so never trained
+    prefix, weights_format = 'feature_extractor.', BACKBONE_FORMAT
 
     def __init__(self, teacher_channels: int) -> None:
         super().__init__()
@@ -153,6 +160,36 @@ class Student(nn.Module):
     def forward(self, crops_bgr: Tensor) -> Tensor:
         rgb = normalize(crops_bgr.flip(1))
         return self.head(self.backbone.forward_layers(rgb, ('layer3',))['layer3'])
+
+
+class Re3TowerStudent(nn.Module):
+    """The Re3 family's conv tower up to conv5 and a 1x1 convolution onto the teacher's
+    channels. The tower's skip branches are left at their initialization: the tracker's own
+    training fits them with the layers that read them."""
+
+    unused = ('conv1_skip.', 'conv2_skip.', 'conv5_skip.')
+    prefix, weights_format = 'tower.', TOWER_FORMAT
+
+    def __init__(self, teacher_channels: int) -> None:
+        super().__init__()
+        self.backbone = ConvTower()
+        self.head = nn.Conv2d(256, teacher_channels, kernel_size=1)
+
+    def forward(self, crops_bgr: Tensor) -> Tensor:
+        return self.head(self.backbone.feature_maps(crops_bgr.flip(1))[2])
+
+
+#: The students by training model name.
+STUDENTS: dict[str, type[AtomStudent] | type[Re3TowerStudent]] = {
+    'atom_backbone': AtomStudent, 're3_tower': Re3TowerStudent}
+
+
+def distill_recipe(student: str) -> DistillRecipe:
+    """The default recipe for a student: the Re3 tower sees its 227-pixel crops of twice the
+    target's size, so larger crops and targets than ATOM's."""
+    if student == 're3_tower':
+        return DistillRecipe(crop_size=224, target_size=(70.0, 160.0))
+    return DistillRecipe()
 
 
 def _batch(samples: list[tuple[np.ndarray, np.ndarray]],
@@ -166,7 +203,8 @@ class BackboneDistillation(TrainingTask):
     """The distillation task (see the module docstring)."""
 
     def __init__(self, data: TrainingData, validation: TrainingData | None, teacher: Teacher,
-                 recipe: DistillRecipe, settings: RunSettings, dist: Distributed) -> None:
+                 recipe: DistillRecipe, settings: RunSettings, dist: Distributed,
+                 student: str = 'atom_backbone') -> None:
         seed_everything(settings.seed)
         self.data, self.validation, self.teacher = data, validation, teacher
         self.recipe, self.settings, self.dist = recipe, settings, dist
@@ -175,9 +213,9 @@ class BackboneDistillation(TrainingTask):
         self.mean = torch.from_numpy(features.mean(axis=(0, 2, 3))).view(1, -1, 1, 1)
         self.std = torch.from_numpy(features.std(axis=(0, 2, 3)) + 1e-6).view(1, -1, 1, 1)
         self.mean, self.std = self.mean.to(dist.device), self.std.to(dist.device)
-        self.model = Student(features.shape[1]).to(dist.device)
+        self.model = STUDENTS[student](features.shape[1]).to(dist.device)
         for name, parameter in self.model.backbone.named_parameters():
-            parameter.requires_grad_(not name.startswith(('layer4.', 'fc.')))  # never run
+            parameter.requires_grad_(not name.startswith(self.model.unused))
         self.student = dist.wrap(self.model)
         self.optimizer = torch.optim.AdamW(
             [p for p in self.model.parameters() if p.requires_grad], lr=recipe.lr,
@@ -227,5 +265,5 @@ class BackboneDistillation(TrainingTask):
         return {'val_loss': sum(losses) / self.recipe.val_samples}
 
     def export(self, path: Path) -> str:
-        state = {f'feature_extractor.{k}': v for k, v in self.model.backbone.state_dict().items()}
-        return save_weights(path, state, BACKBONE_FORMAT)
+        state = {self.model.prefix + k: v for k, v in self.model.backbone.state_dict().items()}
+        return save_weights(path, state, self.model.weights_format)

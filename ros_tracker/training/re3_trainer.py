@@ -5,7 +5,9 @@ and Adam. The curriculum starts at 2 unrolls and batch 64; whenever the validati
 plateaus, the unrolls double (up to 32) and the batch halves, and the probability of cropping at
 the network's own prediction rises by 0.25 (for DenseRe3 only once 32 unrolls are reached, as
 the paper did). The learning rate is 1e-5, 1e-6 after 10,000 steps; ResidualRe3 starts at 1e-4
-and divides it by 10 at each plateau down to 1e-6, with the conv tower at a tenth of it.
+and divides it by 10 at each plateau down to 1e-6, with the conv tower at a tenth of it. The
+paper's tower starts from ImageNet weights; here it starts from a given tower state (one
+distilled by ``ros-tracker train re3_tower``) or from scratch.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from ros_tracker.training.loop import (as_list, Distributed, fixed_batches, RunS
                                        seed_everything, StepBatches, TrainingTask)
 from ros_tracker.training.re3_samples import (ensure_coverage, Re3Augmentation, UnrolledSample,
                                               UnrolledSequences)
+from ros_tracker.weights import load_state_dict_strictly
 
 
 @dataclass(frozen=True)
@@ -138,18 +141,21 @@ class Re3Training(TrainingTask):
 
     def __init__(self, variant: str, data: TrainingData, validation: TrainingData | None,
                  recipe: Re3Recipe, augmentation: Re3Augmentation, settings: RunSettings,
-                 dist: Distributed, initial_weights: Re3Net | None = None) -> None:
+                 dist: Distributed, initial_weights: Re3Net | None = None,
+                 tower: dict[str, Tensor] | None = None) -> None:
         seed_everything(settings.seed)
         self.variant, self.data, self.validation = variant, data, validation
         self.recipe, self.augmentation, self.settings, self.dist = (recipe, augmentation,
                                                                     settings, dist)
-        self.model = (VARIANTS[variant]() if initial_weights is None
-                      else initial_weights).to(dist.device)
+        self.model = VARIANTS[variant]() if initial_weights is None else initial_weights
+        if tower is not None:
+            load_state_dict_strictly(self.model.tower, tower, 'the pretrained conv tower')
+        self.model.to(dist.device)
         self.unrolled = dist.wrap(UnrolledRe3(self.model, augmentation))
-        tower = list(self.model.tower.parameters())
+        tower_parameters = list(self.model.tower.parameters())
         rest = [p for n, p in self.model.named_parameters() if not n.startswith('tower.')]
         self.optimizer = torch.optim.Adam(
-            [{'params': tower, 'lr_scale': recipe.conv_lr_scale},
+            [{'params': tower_parameters, 'lr_scale': recipe.conv_lr_scale},
              {'params': rest, 'lr_scale': 1.0}], lr=recipe.lr, weight_decay=recipe.weight_decay)
         self.amp = settings.amp and dist.device.type == 'cuda'
         self.scaler = torch.amp.GradScaler('cuda', enabled=self.amp)

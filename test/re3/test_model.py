@@ -19,6 +19,13 @@ def test_conv_tower_parameters_and_feature_size():
     assert features.shape == (2, 37104)
 
 
+def test_conv_tower_maps_have_strides_8_16_16_at_any_crop_size():
+    with torch.no_grad():
+        maps = ConvTower().feature_maps(torch.rand(1, 3, 224, 224) * 255)
+    # conv1 (11, stride 4): 54; each 3x3 stride-2 pool: 26, then 12.
+    assert [tuple(m.shape[1:]) for m in maps] == [(96, 26, 26), (256, 12, 12), (256, 12, 12)]
+
+
 def test_dense_and_residual_wiring():
     dense = dense_re3().recurrent
     assert [cell.weight.shape[1] for cell in dense.lstms] == [900 + 512, 1412 + 512,

@@ -6,6 +6,7 @@ from ros_tracker.cli import main
 from ros_tracker.training.atom_samples import PairSettings
 from ros_tracker.training.atom_trainer import AtomRecipe
 from ros_tracker.training.command import apply_overrides, parse_overrides
+from ros_tracker.weights import CheckpointError
 
 
 def test_train_command_writes_weights_settings_and_metrics(tiny_data, tmp_path, capsys):
@@ -38,8 +39,8 @@ def test_overrides_are_typed_and_unknown_keys_are_refused():
         parse_overrides(['batch_size'])
 
 
-def test_backbone_is_only_for_atom(tiny_data, tmp_path):
-    with pytest.raises(ValueError, match='--backbone is for atom only'):
+def test_a_missing_re3_tower_is_reported(tiny_data, tmp_path):
+    with pytest.raises(CheckpointError, match='x.pth: no such file'):
         main(['train', 're3', '--data', f'uniform:{tiny_data}', '--out', str(tmp_path),
               '--steps', '1', '--backbone', 'x.pth', '--device', 'cpu'])
 

@@ -6,11 +6,12 @@ import torch
 
 from ros_tracker.atom.checkpoint import read_backbone_state
 from ros_tracker.atom.model import AtomNet
+from ros_tracker.re3.checkpoint import read_tower_state
 from ros_tracker.training.command import build_task
-from ros_tracker.training.distill import (BackboneDistillation, DistillationCrops,
-                                          DistillRecipe, Teacher)
+from ros_tracker.training.distill import (BACKBONE_FORMAT, BackboneDistillation, distill_recipe,
+                                          DistillationCrops, DistillRecipe, Teacher)
 from ros_tracker.training.loop import Distributed, RunSettings
-from ros_tracker.weights import load_state_dict_strictly
+from ros_tracker.weights import CheckpointError, load_state_dict_strictly, save_weights
 
 RECIPE = DistillRecipe(batch_size=4, val_samples=4, statistics_samples=8)
 
@@ -53,6 +54,39 @@ def test_distillation_lowers_the_loss_and_exports_an_atom_backbone(tiny_training
     assert len(atom.optimizer.param_groups) == 1  # the distilled backbone stays frozen
 
 
+def test_distillation_of_the_re3_tower_feeds_a_dense_re3_run(tiny_training_data, tiny_data,
+                                                             nanotrack_backbone, tmp_path):
+    recipe = replace(distill_recipe('re3_tower'), batch_size=4, val_samples=4,
+                     statistics_samples=8, lr=3e-3)
+    settings = RunSettings(steps=8, workers=0, log_every=1, val_every=8, progress=False)
+    task = BackboneDistillation(tiny_training_data, None, Teacher(nanotrack_backbone), recipe,
+                                settings, Distributed('cpu'), 're3_tower')
+    crops = DistillationCrops(tiny_training_data, task.teacher, recipe, 0)
+    batch = [crops[i] for i in range(4)]
+    assert batch[0][0].shape == (224, 224, 3)
+    with torch.no_grad():
+        before = float(task._loss(task.model, batch))
+    skip_before = task.model.backbone.conv5_skip.conv.weight.clone()
+    for step in range(8):
+        task.train_step(step, batch)
+    with torch.no_grad():
+        after = float(task._loss(task.model, batch))
+    assert after < 0.8 * before
+    assert torch.equal(task.model.backbone.conv5_skip.conv.weight, skip_before)  # not run
+    weights = tmp_path / 'tower.pt'
+    task.export(weights)
+    assert set(read_tower_state(weights)) == set(task.model.backbone.state_dict())
+    dense, _ = build_task('dense_re3', [f'uniform:{tiny_data}'], [], RunSettings(steps=1), {},
+                          Distributed('cpu'), backbone=str(weights))
+    assert torch.equal(dense.model.tower.conv3.weight, task.model.backbone.conv3.weight)
+    atom_backbone = tmp_path / 'atom_backbone.pt'
+    save_weights(atom_backbone, {'feature_extractor.conv1.weight': torch.zeros(1)},
+                 BACKBONE_FORMAT)
+    with pytest.raises(CheckpointError, match='not a ros_tracker.re3.tower file'):
+        build_task('re3', [f'uniform:{tiny_data}'], [], RunSettings(steps=1), {},
+                   Distributed('cpu'), backbone=str(atom_backbone))
+
+
 def test_learning_rate_is_cosine_from_start_to_end(tiny_training_data, nanotrack_backbone):
     task = BackboneDistillation(tiny_training_data, None, Teacher(nanotrack_backbone), RECIPE,
                                 RunSettings(steps=11), Distributed('cpu'))
@@ -68,5 +102,10 @@ def test_teacher_is_required_by_distillation_only(tiny_data, tmp_path):
     with pytest.raises(ValueError, match='--teacher'):
         build_task('atom', [f'uniform:{tiny_data}'], [], run, {}, Distributed('cpu'),
                    teacher=str(tmp_path / 'x.onnx'))
+    with pytest.raises(ValueError, match='--teacher'):
+        build_task('re3_tower', [f'uniform:{tiny_data}'], [], run, {}, Distributed('cpu'))
+    with pytest.raises(ValueError, match='--backbone is for atom and the Re3 family'):
+        build_task('re3_tower', [f'uniform:{tiny_data}'], [], run, {}, Distributed('cpu'),
+                   backbone=str(tmp_path / 'x.pt'), teacher=str(tmp_path / 'x.onnx'))
     with pytest.raises(ValueError, match='no such teacher model'):
         Teacher(tmp_path / 'missing.onnx')
