@@ -12,7 +12,8 @@
 #   scripts/train_example.sh atom_pooled  that IoU-Net trained on from a pool of precomputed
 #                                        backbone features (docs/training.md; not shipped)
 #   scripts/train_example.sh re3_tower   the Re3 family's conv tower distilled from NanoTrack v2
-#   scripts/train_example.sh dense_re3_distilled  DenseRe3's short curriculum from that tower
+#   scripts/train_example.sh dense_re3_distilled  DenseRe3's short curriculum from that tower,
+#                                        starting at the stay-where-you-started tracker
 #   scripts/train_example.sh             the first three
 # A run resumes from docs/training/<run>-cpu/last.pt when interrupted; FRESH=1 starts over.
 set -euo pipefail
@@ -86,7 +87,8 @@ for model in "${@:-atom dense_re3 atom_backbone}"; do
         tower=docs/training/re3_tower-cpu/weights.pt
         [ -f "$tower" ] || "$0" re3_tower
         run_as dense_re3_distilled dense_re3 'DenseRe3 on the distilled tower, CPU, shared train split' \
-          "${re3_options[@]}" --backbone "$tower" --set conv_lr_scale=0.1 ;;
+          "${re3_options[@]}" --backbone "$tower" --set conv_lr_scale=0.1 \
+          --set start_at_previous_box=true ;;
       *) echo "unknown run $name (atom, dense_re3, re3, atom_backbone, atom_distilled, atom_pooled," \
               "re3_tower or dense_re3_distilled)" >&2
          exit 2 ;;

@@ -135,6 +135,9 @@ class StackedRecurrent(nn.Module):
     def cells(self) -> list[PeepholeLSTMCell]:
         return [self.lstm1, self.lstm2]
 
+    def output_layers(self) -> list[nn.Linear]:
+        return [self.fc_output]
+
     def forward(self, x: Tensor, states: list[LSTMState]) -> tuple[Tensor, list[LSTMState]]:
         h1, s1 = self.lstm1(x, states[0])
         h2, s2 = self.lstm2(torch.cat([x, h1], dim=1), states[1])
@@ -153,6 +156,9 @@ class ResidualRecurrent(nn.Module):
 
     def cells(self) -> list[PeepholeLSTMCell]:
         return [cell for pair in zip(self.lstm_a, self.lstm_b) for cell in pair]
+
+    def output_layers(self) -> list[nn.Linear]:
+        return [self.fc_output_a, self.fc_output_b]
 
     def forward(self, x: Tensor, states: list[LSTMState]) -> tuple[Tensor, list[LSTMState]]:
         outputs_a, outputs_b, new_states = [], [], []
@@ -179,6 +185,9 @@ class DenseRecurrent(nn.Module):
 
     def cells(self) -> list[PeepholeLSTMCell]:
         return list(self.lstms)
+
+    def output_layers(self) -> list[nn.Linear]:
+        return [self.fc_output]
 
     def forward(self, x: Tensor, states: list[LSTMState]) -> tuple[Tensor, list[LSTMState]]:
         inputs, outputs, new_states = [x], [], []
@@ -207,6 +216,16 @@ class Re3Net(nn.Module):
 
     def zero_state(self, batch: int, device: torch.device) -> list[LSTMState]:
         return [cell.zero_state(batch, device) for cell in self.recurrent.cells()]
+
+    def start_at(self, output: Tensor) -> None:
+        """Make the network answer output (Tensor[4]) whatever it sees until it is trained:
+        zero weights in the output layers, output in their biases. Given the previous box's place
+        in its crop, an untrained network is then the tracker that stays where it started, and
+        training begins from that baseline instead of from random boxes."""
+        with torch.no_grad():
+            for index, layer in enumerate(self.recurrent.output_layers()):
+                layer.weight.zero_()
+                layer.bias.copy_(output if index == 0 else torch.zeros_like(output))
 
     def forward(self, crops: Tensor, states: list[LSTMState]) -> tuple[Tensor, list[LSTMState]]:
         """One step for crop pairs Tensor[B, 2, 3, 227, 227] (previous, current; RGB 0..255).

@@ -59,6 +59,10 @@ class Re3Recipe:
         val_frames: frames tracked per held-out sequence for the validation IoU.
         val_sequences: held-out sequences tracked for it (evenly spread over the held-out
             data, so that a large validation set stays cheap).
+        start_at_previous_box: a network trained from scratch starts by answering the previous
+            box's place in the crop (Re3Net.start_at): the stay-where-you-started tracker. The
+            paper's random output layer answers random boxes, which on little data the network
+            spends many steps unlearning.
     """
 
     batch_size: int = 64
@@ -80,6 +84,7 @@ class Re3Recipe:
     val_samples: int = 32
     val_frames: int = 100
     val_sequences: int = 20
+    start_at_previous_box: bool = False
 
 
 def paper_recipe(variant: str) -> Re3Recipe:
@@ -150,6 +155,10 @@ class Re3Training(TrainingTask):
         self.model = VARIANTS[variant]() if initial_weights is None else initial_weights
         if tower is not None:
             load_state_dict_strictly(self.model.tower, tower, 'the pretrained conv tower')
+        if initial_weights is None and recipe.start_at_previous_box:
+            unit = Box(0.0, 0.0, 1.0, 1.0)
+            self.model.start_at(torch.from_numpy(encode(unit, crop_window(unit,
+                                                                          augmentation.crop_pad))))
         self.model.to(dist.device)
         self.unrolled = dist.wrap(UnrolledRe3(self.model, augmentation))
         tower_parameters = list(self.model.tower.parameters())

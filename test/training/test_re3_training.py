@@ -7,7 +7,8 @@ import torch
 from ros_tracker.boxes import Box
 from ros_tracker.datasets.sequence import Sequence
 from ros_tracker.re3.checkpoint import load_re3_net
-from ros_tracker.re3.tracker import crop_window, decode, encode
+from ros_tracker.re3.params import Re3Params
+from ros_tracker.re3.tracker import crop_window, decode, encode, Re3Tracker
 from ros_tracker.registry import build_tracker, BuildOptions
 from ros_tracker.training.loop import Distributed, RunSettings, train
 from ros_tracker.training.re3_samples import (covered_fraction, ensure_coverage, noisy_box,
@@ -142,6 +143,22 @@ def test_training_lowers_the_loss(tiny_training_data):
     assert after < 0.8 * before
     metrics = task.validate()
     assert 0.0 <= metrics['val_iou'] <= 1.0 and metrics['val_loss'] > 0
+
+
+@pytest.mark.parametrize('variant', ['residual_re3', 'dense_re3'])
+def test_a_network_started_at_the_previous_box_stays_where_it_started(variant, tiny_training_data,
+                                                                      tiny_data):
+    recipe = replace(_recipe(), start_at_previous_box=True)
+    task = Re3Training(variant, tiny_training_data, None, recipe, Re3Augmentation(),
+                       RunSettings(steps=1), Distributed('cpu'))
+    tracker = Re3Tracker(task.model, Re3Params(), torch.device('cpu'))
+    frames = sorted((tiny_data / 'Synthetic' / 'a' / 'img').glob('*.jpg'))
+    sequence = Sequence('x/y', frames, [None] * len(frames))
+    start = Box(40.0, 100.0, 40.0, 20.0)
+    tracker.initialize(sequence.frame(0), start)
+    for index in range(1, 4):
+        box = tracker.track(sequence.frame(index)).box
+        assert np.allclose(box.xyxy(), start.xyxy(), atol=1e-3)
 
 
 def test_resuming_reproduces_the_uninterrupted_run_exactly(re3_runs):
