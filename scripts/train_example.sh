@@ -14,7 +14,7 @@
 #   scripts/train_example.sh re3_tower   the Re3 family's conv tower distilled from NanoTrack v2
 #   scripts/train_example.sh dense_re3_distilled  DenseRe3's short curriculum from that tower,
 #                                        starting at the stay-where-you-started tracker
-#   scripts/train_example.sh             the first three
+#   scripts/train_example.sh             atom, dense_re3 and atom_backbone
 # A run resumes from docs/training/<run>-cpu/last.pt when interrupted; FRESH=1 starts over.
 set -euo pipefail
 cd "$(dirname "$0")/.."

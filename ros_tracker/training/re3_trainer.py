@@ -157,8 +157,8 @@ class Re3Training(TrainingTask):
             load_state_dict_strictly(self.model.tower, tower, 'the pretrained conv tower')
         if initial_weights is None and recipe.start_at_previous_box:
             unit = Box(0.0, 0.0, 1.0, 1.0)
-            self.model.start_at(torch.from_numpy(encode(unit, crop_window(unit,
-                                                                          augmentation.crop_pad))))
+            centred = encode(unit, crop_window(unit, augmentation.crop_pad))
+            self.model.start_at(torch.from_numpy(centred))
         self.model.to(dist.device)
         self.unrolled = dist.wrap(UnrolledRe3(self.model, augmentation))
         tower_parameters = list(self.model.tower.parameters())
