@@ -21,6 +21,7 @@ class FrameBuffer(Generic[T]):
             raise ValueError(f'capacity must be >= 1, got {capacity}')
         self._items: deque[tuple[int, T]] = deque(maxlen=capacity)
         self._lock = threading.Lock()
+        self._pushed = threading.Condition(self._lock)
 
     def __len__(self) -> int:
         with self._lock:
@@ -29,6 +30,7 @@ class FrameBuffer(Generic[T]):
     def push(self, stamp_ns: int, item: T) -> None:
         with self._lock:
             self._items.append((stamp_ns, item))
+            self._pushed.notify_all()
 
     def clear(self) -> None:
         with self._lock:
@@ -41,7 +43,21 @@ class FrameBuffer(Generic[T]):
     def nearest(self, stamp_ns: int, tolerance_ns: int) -> tuple[int, T] | None:
         """The item whose stamp is closest to stamp_ns, if within tolerance_ns of it."""
         with self._lock:
-            best = min(self._items, key=lambda entry: abs(entry[0] - stamp_ns), default=None)
+            return self._nearest(stamp_ns, tolerance_ns)
+
+    def wait_nearest(self, stamp_ns: int, tolerance_ns: int,
+                     timeout_s: float) -> tuple[int, T] | None:
+        """Like nearest, but while no item is that close and every item is older than
+        stamp_ns, wait up to timeout_s for a newer one (a large image can arrive after the small
+        message that refers to it)."""
+        with self._lock:
+            self._pushed.wait_for(
+                lambda: self._nearest(stamp_ns, tolerance_ns) is not None
+                or (self._items and self._items[-1][0] > stamp_ns), timeout_s)
+            return self._nearest(stamp_ns, tolerance_ns)
+
+    def _nearest(self, stamp_ns: int, tolerance_ns: int) -> tuple[int, T] | None:
+        best = min(self._items, key=lambda entry: abs(entry[0] - stamp_ns), default=None)
         if best is None or abs(best[0] - stamp_ns) > tolerance_ns:
             return None
         return best

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Any
+from typing import Any, TYPE_CHECKING
 
-import torch
-from torch import nn, Tensor
+if TYPE_CHECKING:  # torch is imported where files are read or written, not to hash one
+    from torch import nn, Tensor
 
 
 class CheckpointError(ValueError):
@@ -23,6 +23,8 @@ def first_line(error: Exception) -> str:
 def save_weights(path: str | Path, state: dict[str, Tensor], file_format: str,
                  **metadata: Any) -> str:
     """Write {'format': file_format, 'net': state, **metadata}; returns the file's SHA-256."""
+    import torch
+
     path = Path(path)
     content = {'format': file_format, **metadata,
                'net': {k: v.detach().cpu() for k, v in state.items()}}
@@ -38,6 +40,8 @@ def file_sha256(path: str | Path) -> str:
 def read_weights(path: str | Path, file_format: str) -> dict[str, Any]:
     """The content of a file written by save_weights (or a training checkpoint) with
     file_format."""
+    import torch
+
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f'{path}: no such file')

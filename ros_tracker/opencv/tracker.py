@@ -118,7 +118,7 @@ class NanoTracker(OpenCvTracker):
         for name in ('backbone', 'neckhead'):
             path = getattr(params, name)
             if not path or not Path(path).is_file():
-                raise ValueError(f'nano needs the {name} ONNX model: parameter {name!r} is '
+                raise ValueError(f"nano needs the {name} ONNX model: parameter 'nano.{name}' is "
                                  f'{path!r}, which is not a file')
         self.params = params
         self.min_confidence = params.min_confidence

@@ -7,6 +7,7 @@ from std_msgs.msg import Header
 from vision_msgs.msg import Detection2D, Detection2DArray, ObjectHypothesisWithPose
 
 from ros_tracker.boxes import Box
+from ros_tracker.detector_init import Candidate
 from ros_tracker.session import FrameOutcome
 
 
@@ -28,6 +29,17 @@ def box_from_detection(detection: Detection2D) -> Box:
 def detection_label(detection: Detection2D) -> str:
     """The first hypothesis's class id, or '' when the detection carries none."""
     return detection.results[0].hypothesis.class_id if detection.results else ''
+
+
+def candidates_from(detections: Detection2DArray) -> list[Candidate]:
+    """A detector's detections as init candidates, each with its best-scoring hypothesis."""
+    candidates = []
+    for detection in detections.detections:
+        best = max((result.hypothesis for result in detection.results), default=None,
+                   key=lambda hypothesis: hypothesis.score)
+        candidates.append(Candidate(box_from_detection(detection), detection.id,
+                                    best.class_id if best else '', best.score if best else 0.0))
+    return candidates
 
 
 def make_detection(header: Header, box: Box, track_id: str = '', label: str = '',

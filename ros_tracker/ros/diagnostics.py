@@ -18,6 +18,7 @@ class NodeStats:
         self.processed = 0
         self.dropped = 0
         self.rejected = 0
+        self.skipped = 0
         self.failures = 0
         self.last_score = float('nan')
         self._processing_ms: deque[float] = deque(maxlen=window)
@@ -54,13 +55,16 @@ class NodeStats:
 
 
 def status_message(name: str, stats: NodeStats, state: str, device: str, tracker: str,
-                   enabled: bool, track_id: str, recent_failures: int) -> DiagnosticStatus:
-    """The node's DiagnosticStatus: ERROR when the tracker failed since the last status, WARN while
-    the target is lost, OK otherwise."""
+                   enabled: bool, track_id: str, recent_failures: int, frame_id: str = '',
+                   stale_s: float = 0.0) -> DiagnosticStatus:
+    """The node's DiagnosticStatus: ERROR when the tracker failed since the last status, WARN
+    while the target is lost or no image came for stale_s seconds, OK otherwise."""
     processing_ms, latency_ms = stats.medians()
     if recent_failures:
         level = DiagnosticStatus.ERROR
         summary = f'{state}; tracker failed {recent_failures} time(s)'
+    elif stale_s:
+        level, summary = DiagnosticStatus.WARN, f'{state}; no image for {stale_s:.1f} s'
     elif state == 'lost':
         level, summary = DiagnosticStatus.WARN, 'target lost'
     else:
@@ -71,7 +75,10 @@ def status_message(name: str, stats: NodeStats, state: str, device: str, tracker
         'processing_ms_median': f'{processing_ms:.2f}', 'latency_ms_median': f'{latency_ms:.2f}',
         'frames_received': str(stats.received), 'frames_processed': str(stats.processed),
         'frames_dropped': str(stats.dropped), 'frames_rejected': str(stats.rejected),
-        'tracker_failures': str(stats.failures), 'last_score': f'{stats.last_score:.3f}',
+        'frames_skipped': str(stats.skipped), 'tracker_failures': str(stats.failures),
+        'last_score': f'{stats.last_score:.3f}', 'seconds_without_image': f'{stale_s:.1f}',
     }
-    return DiagnosticStatus(level=level, name=name, message=summary, hardware_id=device,
+    camera = f'camera frame {frame_id!r}' if frame_id else 'no camera frame yet'
+    return DiagnosticStatus(level=level, name=name, message=summary,
+                            hardware_id=f'{camera} on {device}',
                             values=[KeyValue(key=k, value=v) for k, v in values.items()])

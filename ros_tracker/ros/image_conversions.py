@@ -95,7 +95,13 @@ def image_to_bgr8(msg: Any) -> np.ndarray:
 
 def compressed_to_bgr8(msg: Any) -> np.ndarray:
     """A sensor_msgs/CompressedImage (JPEG, PNG, ...) as a BGR uint8 frame."""
-    frame = cv2.imdecode(np.frombuffer(bytes(msg.data), dtype=np.uint8), cv2.IMREAD_COLOR)
+    if len(msg.data) == 0:
+        raise ImageConversionError('empty compressed image (0 bytes)', 'empty')
+    try:
+        frame = cv2.imdecode(np.frombuffer(bytes(msg.data), dtype=np.uint8), cv2.IMREAD_COLOR)
+    except cv2.error as error:
+        raise ImageConversionError(f'compressed image cannot be decoded: {error}',
+                                   'decode') from None
     if frame is None:
         raise ImageConversionError(
             f'could not decode {len(msg.data)} bytes of compressed image (format {msg.format!r})',

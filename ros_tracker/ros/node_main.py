@@ -7,6 +7,7 @@ from typing import Callable, TypeVar
 import rclpy
 from rclpy.executors import ExternalShutdownException
 from rclpy.node import Node
+from rclpy.signals import SignalHandlerOptions
 
 N = TypeVar('N', bound=Node)
 
@@ -16,10 +17,12 @@ def run_node(make_node: Callable[[], N], name: str, args: list[str] | None = Non
              cleanup: Callable[[N], None] = lambda node: None) -> None:
     """Create a node and spin it until Ctrl-C, an external shutdown or done(node).
 
-    A ValueError while the node is created (an invalid parameter) ends the process with status
-    2 and the error's message. cleanup runs before the node is destroyed.
+    A ValueError while the node is created or spun (an invalid parameter, a tracker that
+    cannot load) ends the process with status 2 and the error's message. Ctrl-C reaches this
+    loop as KeyboardInterrupt while the ROS context is still valid, so cleanup (which runs
+    before the node is destroyed) can let a worker finish publishing before rclpy shuts down.
     """
-    rclpy.init(args=args)
+    rclpy.init(args=args, signal_handler_options=SignalHandlerOptions.NO)
     node = None
     try:
         node = make_node()

@@ -1,16 +1,19 @@
-"""The tracker node's parameters: defaults, descriptions, accepted values and validation."""
+"""The tracker node's parameters: defaults, types, ranges, descriptions and validation."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 import re
 from typing import Any, Callable
 
-from rcl_interfaces.msg import ParameterDescriptor
+from rcl_interfaces.msg import (FloatingPointRange, IntegerRange, ParameterDescriptor,
+                                ParameterType)
 
 from ros_tracker.registry import spec, tracker_names
 
 DEVICE_PATTERN = re.compile(r'auto|cpu|cuda(:\d+)?')
+#: How a detection array chooses the detection that starts a track.
+DETECTOR_SELECTIONS = ('best_class', 'id', 'nearest')
 
 
 @dataclass(frozen=True)
@@ -21,16 +24,24 @@ class NodeParams:
     weights: str = ''
     device: str = 'auto'
     half: bool = False
+    autostart: bool = False
     class_id: str = 'target'
     lost_after_frames: int = 3
     found_after_frames: int = 2
     min_score: float = 0.0
     frame_buffer_size: int = 30
     init_stamp_tolerance_ms: float = 5.0
+    init_frame_wait_ms: float = 200.0
+    detector_select: str = 'best_class'
+    detector_class_id: str = ''
+    detector_id: str = ''
+    detector_point: list[float] = field(default_factory=lambda: [0.5, 0.5])
+    detector_min_score: float = 0.0
     image_transport: str = 'raw'
     image_reliability: str = 'best_effort'
     image_depth: int = 1
     debug_image: bool = True
+    stale_input_s: float = 2.0
     diagnostics_period_s: float = 1.0
     warning_period_s: float = 2.0
 
@@ -44,12 +55,14 @@ class Rule:
         accepted: the accepted values, in words (used in error messages and descriptors).
         check: True when a value is acceptable.
         read_only: fixed after start-up (the model, the device and the subscriptions).
+        bounds: the closed range of a number, also published in its descriptor.
     """
 
     description: str
     accepted: str
     check: Callable[[Any], bool]
     read_only: bool = False
+    bounds: tuple[float, float] | None = None
 
 
 def _is_int(value: Any) -> bool:
@@ -60,45 +73,78 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+def _integer(description: str, low: int, high: int, read_only: bool = False) -> Rule:
+    return Rule(description, f'an integer in [{low}, {high}]',
+                lambda v: _is_int(v) and low <= v <= high, read_only, (low, high))
+
+
+def _number(description: str, low: float, high: float, read_only: bool = False) -> Rule:
+    return Rule(description, f'a number in [{low:g}, {high:g}]',
+                lambda v: _is_number(v) and low <= v <= high, read_only, (low, high))
+
+
+def _choice(description: str, choices: tuple[str, ...], read_only: bool = False) -> Rule:
+    return Rule(description, ' or '.join(repr(c) for c in choices), lambda v: v in choices,
+                read_only)
+
+
+def _flag(description: str, read_only: bool = False) -> Rule:
+    return Rule(description, 'true or false', lambda v: isinstance(v, bool), read_only)
+
+
+def _text(description: str, read_only: bool = False) -> Rule:
+    return Rule(description, 'a string', lambda v: isinstance(v, str), read_only)
+
+
+def _is_point(value: Any) -> bool:
+    return (isinstance(value, (list, tuple)) and len(value) == 2
+            and all(_is_number(v) and 0.0 <= v <= 1.0 for v in value))
+
+
 RULES: dict[str, Rule] = {
     'tracker': Rule('tracker to run', f'one of {tracker_names()}',
                     lambda v: v in tracker_names(), read_only=True),
-    'weights': Rule('path of the tracker weights file; empty for the shipped default '
-                    "(ATOM), 'random' for untrained weights",
-                    'a string path', lambda v: isinstance(v, str), read_only=True),
+    'weights': _text('path of the tracker weights file; empty for the shipped default (ATOM), '
+                     "'random' for untrained weights", read_only=True),
     'device': Rule('device the network runs on', "'auto', 'cpu', 'cuda' or 'cuda:N'",
                    lambda v: isinstance(v, str) and DEVICE_PATTERN.fullmatch(v) is not None,
                    read_only=True),
-    'half': Rule('run the network in half precision (CUDA only)', 'true or false',
-                 lambda v: isinstance(v, bool), read_only=True),
-    'class_id': Rule('class label published with the box when the init box carries none',
-                     'a string', lambda v: isinstance(v, str)),
-    'lost_after_frames': Rule('consecutive not-found frames before the target is lost',
-                              'an integer >= 1', lambda v: _is_int(v) and v >= 1),
-    'found_after_frames': Rule('consecutive found frames before a lost target is found again',
-                               'an integer >= 1', lambda v: _is_int(v) and v >= 1),
-    'min_score': Rule('confidence under which a frame counts as not found',
-                      'a number in [0, 1]', lambda v: _is_number(v) and 0.0 <= v <= 1.0),
-    'frame_buffer_size': Rule('recent frames kept to match init boxes to their frame',
-                              'an integer in [1, 1000]',
-                              lambda v: _is_int(v) and 1 <= v <= 1000, read_only=True),
-    'init_stamp_tolerance_ms': Rule('largest stamp difference between an init box and its frame',
-                                    'a number >= 0', lambda v: _is_number(v) and v >= 0.0),
-    'image_transport': Rule("'raw' subscribes image, 'compressed' subscribes image/compressed",
-                            "'raw' or 'compressed'", lambda v: v in ('raw', 'compressed'),
-                            read_only=True),
-    'image_reliability': Rule('reliability QoS of the image subscription',
-                              "'best_effort' or 'reliable'",
-                              lambda v: v in ('best_effort', 'reliable'), read_only=True),
-    'image_depth': Rule('history depth of the image subscription', 'an integer in [1, 100]',
-                        lambda v: _is_int(v) and 1 <= v <= 100, read_only=True),
-    'debug_image': Rule('publish ~/debug_image (rendered only while someone subscribes)',
-                        'true or false', lambda v: isinstance(v, bool)),
-    'diagnostics_period_s': Rule('period of the /diagnostics status', 'a number > 0',
-                                 lambda v: _is_number(v) and v > 0.0, read_only=True),
-    'warning_period_s': Rule('shortest time between two warnings of one kind (the ones held back '
-                             'are counted in the next)', 'a number >= 0',
-                             lambda v: _is_number(v) and v >= 0.0, read_only=True),
+    'half': _flag('run the network in half precision (CUDA only)', read_only=True),
+    'autostart': _flag('configure and activate the managed node at start-up', read_only=True),
+    'class_id': _text('class label published with the box when the init box carries none'),
+    'lost_after_frames': _integer('consecutive not-found frames before the target is lost',
+                                  1, 10000),
+    'found_after_frames': _integer(
+        'consecutive found frames before a lost target is found again', 1, 10000),
+    'min_score': _number('confidence under which a frame counts as not found', 0.0, 1.0),
+    'frame_buffer_size': _integer('recent frames kept to match init boxes to their frame',
+                                  1, 1000, read_only=True),
+    'init_stamp_tolerance_ms': _number(
+        'largest stamp difference between an init box and its frame', 0.0, 10000.0),
+    'init_frame_wait_ms': _number(
+        "how long an init box newer than every buffered frame waits for its frame", 0.0, 5000.0),
+    'detector_select': _choice(
+        'which detection of ~/init_detections starts a track: the best-scoring one of '
+        "detector_class_id ('best_class'), the one whose id is detector_id ('id'), or the one "
+        "nearest detector_point ('nearest')", DETECTOR_SELECTIONS),
+    'detector_class_id': _text("class of the detections 'best_class' picks from ('' = any)"),
+    'detector_id': _text("id of the detection 'id' picks"),
+    'detector_point': Rule("point 'nearest' picks by, as [x, y] fractions of the image size",
+                           'two numbers in [0, 1]', _is_point),
+    'detector_min_score': _number('score under which a detection never starts a track',
+                                  0.0, 1.0),
+    'image_transport': _choice("'raw' subscribes image, 'compressed' subscribes "
+                               'image/compressed', ('raw', 'compressed'), read_only=True),
+    'image_reliability': _choice('reliability QoS of the image subscription',
+                                 ('best_effort', 'reliable'), read_only=True),
+    'image_depth': _integer('history depth of the image subscription', 1, 100, read_only=True),
+    'debug_image': _flag('publish ~/debug_image (rendered only while someone subscribes)'),
+    'stale_input_s': _number('time without images after which diagnostics warn and lost is '
+                             'published while a target is tracked', 0.1, 3600.0),
+    'diagnostics_period_s': _number('period of the /diagnostics status', 0.01, 3600.0,
+                                    read_only=True),
+    'warning_period_s': _number('shortest time between two warnings of one kind (the ones held '
+                                'back are counted in the next)', 0.0, 3600.0, read_only=True),
 }
 
 
@@ -110,11 +156,34 @@ def validation_error(name: str, value: Any) -> str | None:
     return f'invalid value {value!r} for parameter {name!r}: accepted values are {rule.accepted}'
 
 
+def parameter_type(value: Any) -> int:
+    """The ROS parameter type of a default value."""
+    if isinstance(value, bool):
+        return ParameterType.PARAMETER_BOOL
+    if isinstance(value, int):
+        return ParameterType.PARAMETER_INTEGER
+    if isinstance(value, float):
+        return ParameterType.PARAMETER_DOUBLE
+    if isinstance(value, (list, tuple)):
+        return ParameterType.PARAMETER_DOUBLE_ARRAY
+    return ParameterType.PARAMETER_STRING
+
+
 def descriptor(name: str) -> ParameterDescriptor:
+    """The typed descriptor of a node parameter, with its range where it has one."""
     rule = RULES[name]
-    return ParameterDescriptor(name=name, description=rule.description,
-                               additional_constraints=rule.accepted,
-                               read_only=rule.read_only, dynamic_typing=True)
+    default = getattr(NodeParams(), name)
+    result = ParameterDescriptor(name=name, type=parameter_type(default),
+                                 description=rule.description,
+                                 additional_constraints=rule.accepted, read_only=rule.read_only)
+    if rule.bounds is not None:
+        low, high = rule.bounds
+        if isinstance(default, int):
+            result.integer_range = [IntegerRange(from_value=int(low), to_value=int(high))]
+        else:
+            result.floating_point_range = [FloatingPointRange(from_value=float(low),
+                                                              to_value=float(high))]
+    return result
 
 
 def node_params_from(values: dict[str, Any]) -> NodeParams:
@@ -124,17 +193,25 @@ def node_params_from(values: dict[str, Any]) -> NodeParams:
         if error:
             raise ValueError(error)
     defaults = NodeParams()
-    typed = {name: float(value) if isinstance(getattr(defaults, name), float) else value
-             for name, value in values.items()}
+    typed = {}
+    for name, value in values.items():
+        default = getattr(defaults, name)
+        if isinstance(default, float):
+            value = float(value)
+        elif isinstance(default, list):
+            value = [float(v) for v in value]
+        typed[name] = value
     return replace(defaults, **typed)
 
 
 def parameter_names() -> list[str]:
-    return [field.name for field in fields(NodeParams)]
+    return [f.name for f in fields(NodeParams)]
 
 
-def tracker_descriptor(tracker: str, key: str) -> ParameterDescriptor:
-    """Descriptor of a tracker's own parameter (``<tracker>.<key>``): fixed once it is built."""
+def tracker_descriptor(tracker: str, key: str, default: Any) -> ParameterDescriptor:
+    """Descriptor of a tracker's own parameter (``<tracker>.<key>``): typed like its default,
+    fixed once the tracker is built."""
     params_type = spec(tracker).params_type.__name__
-    return ParameterDescriptor(name=f'{tracker}.{key}', read_only=True, dynamic_typing=True,
+    return ParameterDescriptor(name=f'{tracker}.{key}', type=parameter_type(default),
+                               read_only=True,
                                description=f'{tracker} tracker parameter (see {params_type})')

@@ -29,6 +29,7 @@ PARAMETERS = {
     'found_after_frames': 1, 'class_id': 'square', 'frame_buffer_size': 10,
     'init_stamp_tolerance_ms': 1.0, 'diagnostics_period_s': 0.2,
     'warning_period_s': 0.0,  # every warning reaches the log the tests read
+    'autostart': True,
 }
 STAMPS = itertools.count(1_000_000_000_000, 33_000_000)  # 1000 s, then 33 ms apart
 
@@ -223,14 +224,16 @@ def test_diagnostics_report_counters_and_state(client):
     statuses = []
     subscription = client.node.create_subscription(
         DiagnosticArray, '/diagnostics',
-        lambda msg: statuses.extend(s for s in msg.status if s.name == 'tracker: tracker'), 10)
+        lambda msg: statuses.extend(s for s in msg.status if s.name == '/tracker: tracking'), 10)
     start_tracking(client)
     client.wait_until(lambda: any({kv.key: kv.value for kv in s.values}['state'] == 'tracking'
                                   for s in statuses), 'a tracking status')
     values = {kv.key: kv.value for kv in statuses[-1].values}
+    assert statuses[-1].hardware_id == "camera frame 'camera' on cpu"
     assert values['tracker'] == 'csrt' and values['device'] == 'cpu'
     assert int(values['frames_processed']) > 0 and int(values['frames_rejected']) >= 0
-    expected = {'rate_hz', 'processing_ms_median', 'latency_ms_median', 'frames_dropped'}
+    expected = {'rate_hz', 'processing_ms_median', 'latency_ms_median', 'frames_dropped',
+                'frames_skipped', 'seconds_without_image'}
     assert expected <= set(values)
     client.node.destroy_subscription(subscription)
 
@@ -264,8 +267,8 @@ def test_invalid_parameters_stop_the_node_with_a_clear_message(tmp_path):
                              '--params-file', str(params)], capture_output=True, text=True,
                             timeout=120)
     assert result.returncode == 2
-    assert ("invalid value 0 for parameter 'lost_after_frames': accepted values are an integer "
-            '>= 1') in result.stderr + result.stdout
+    assert ("invalid value for parameter 'lost_after_frames': accepted values are an integer "
+            'in [1, 10000]') in result.stderr + result.stdout
 
 
 def test_runtime_parameter_changes_are_validated(client):
@@ -279,8 +282,13 @@ def test_runtime_parameter_changes_are_validated(client):
 
     rejected = set_parameter('lost_after_frames', 0)
     assert not rejected.successful
-    assert rejected.reason == ("invalid value 0 for parameter 'lost_after_frames': "
-                               'accepted values are an integer >= 1')
+    assert 'lost_after_frames out of range. Min: 1, Max: 10000' in rejected.reason
+    for wrong_type, sent in (('abc', 'STRING'), (1, 'INTEGER')):  # min_score is a double
+        rejected = set_parameter('min_score', wrong_type)
+        assert rejected.reason == f"Wrong parameter type, expected 'Type.DOUBLE' got 'Type.{sent}'"
+    rejected = set_parameter('detector_select', 'first')
+    assert rejected.reason == ("invalid value 'first' for parameter 'detector_select': accepted "
+                               "values are 'best_class' or 'id' or 'nearest'")
     assert not set_parameter('tracker', 'csrt').successful  # read-only once running
     assert set_parameter('class_id', 'box').successful
     start_tracking(client)
