@@ -25,3 +25,32 @@ def nanotrack_backbone() -> Path:
         pytest.skip(f'{model} is absent: distillation tests need the shared peer models beside '
                     'the repository')
     return model
+
+
+@pytest.fixture(scope='session')
+def ros2_tools() -> tuple[dict[str, str] | None, str]:
+    """(environment with a real `ros2`, where it came from), or (None, why there is none)."""
+    from ros2_cli import ros2_environment
+    return ros2_environment()
+
+
+@pytest.fixture(scope='session')
+def ros2_env(ros2_tools) -> dict[str, str]:
+    """An environment with the real ROS 2 command-line tools, or a skip saying why."""
+    env, source = ros2_tools
+    if env is None:
+        pytest.skip(source)
+    return env
+
+
+@pytest.fixture(scope='session')
+def colcon_installed(ros2_tools, tmp_path_factory) -> tuple[Path, Path, dict[str, str]]:
+    """(workspace, install folder, sourced environment) of this package built with colcon,
+    on top of the ROS 2 tools where there are some, else of .venv alone."""
+    import os
+
+    from ros2_cli import colcon_install
+    workspace = tmp_path_factory.mktemp('workspace')
+    env = ros2_tools[0] or dict(os.environ)
+    install, installed_env = colcon_install(workspace, env)
+    return workspace, install, installed_env

@@ -1,90 +1,210 @@
-"""The launch logic, and the launch file itself read against recording stand-ins for the launch
-packages (which no package registry carries; a real ROS install runs the file itself)."""
+"""`ros2 launch ros_tracker track.launch.py` for real: the real launch, launch_ros and ros2cli
+(a ROS install, or Jazzy's built from ../shared), this package installed with colcon, real
+frames over DDS, and the README's own commands run exactly as printed."""
+
+from __future__ import annotations
 
 from pathlib import Path
-import runpy
-import sys
-import types
+import re
+import shlex
+import signal
+import subprocess
+import time
 
 import pytest
+import rclpy
+from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
+from sensor_msgs.msg import Image
+from std_msgs.msg import Bool, Header
+from vision_msgs.msg import Detection2DArray
 
+from ros_tracker.datasets.sequence import read_uniform_sequence
+from ros_tracker.ros.image_conversions import fill_image
+from ros_tracker.ros.launch_config import LAUNCH_ARGUMENTS
 from ros_tracker.registry import tracker_names
-from ros_tracker.ros.launch_config import (node_command, parameter_overrides, params_file,
-                                           remappings, tracker_choices)
 
-LAUNCH_FILE = Path(__file__).resolve().parents[2] / 'launch' / 'track.launch.py'
-
-
-def test_params_file_is_the_trackers_config():
-    assert params_file('/opt/share/ros_tracker', 'csrt') == Path(
-        '/opt/share/ros_tracker/config/csrt.yaml')
-    with pytest.raises(ValueError, match="unknown tracker 'x'"):
-        params_file('/opt', 'x')
+README = Path(__file__).resolve().parents[2] / 'README.md'
+SEQUENCE = 'UAV123_10fps/person11'  # 640x360: the README's init box lies inside its frames
+WAIT_S = 120.0
 
 
-def test_overrides_keep_file_values_for_empty_arguments():
-    assert parameter_overrides('csrt') == {'tracker': 'csrt'}
-    assert parameter_overrides('csrt', 'cuda:0', '/w.pt') == {
-        'tracker': 'csrt', 'device': 'cuda:0', 'weights': '/w.pt'}
+def readme_commands(prefix: str) -> list[str]:
+    """The README's shell commands that start with prefix, continuation lines joined."""
+    blocks = re.findall(r'```bash\n(.*?)```', README.read_text(), flags=re.S)
+    lines = '\n'.join(blocks).replace('\\\n', ' ').splitlines()
+    commands = [re.sub(r'\s+#.*$', '', line).strip() for line in lines]
+    return [re.sub(r'\s+', ' ', c) for c in commands if c.startswith(prefix)]
 
 
-def test_remappings_follow_the_camera_topic():
-    assert remappings('/cam/image_raw') == [('image', '/cam/image_raw'),
-                                            ('image/compressed', '/cam/image_raw/compressed')]
+class Launch:
+    """A shell command (ros2 launch ...) in its own process group, its output in a file."""
+
+    def __init__(self, command: str, env: dict[str, str], log_path: Path) -> None:
+        self.log_path = log_path
+        self._log = open(log_path, 'w')
+        self.process = subprocess.Popen(['bash', '-c', command], env=env, stdout=self._log,
+                                        stderr=subprocess.STDOUT, start_new_session=True)
+
+    def log(self) -> str:
+        return self.log_path.read_text()
+
+    def stop(self) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            self.process.wait(timeout=60)
+        self._log.close()
+        return self.process.returncode
 
 
-def test_node_command():
-    assert node_command('tracker_node', 'c.yaml', {'tracker': 'csrt'}, [('image', '/cam')],
-                        'uav1') == [
-        'tracker_node', '--ros-args', '--params-file', 'c.yaml', '-p', 'tracker:=csrt',
-        '-r', 'image:=/cam', '-r', '__ns:=uav1']
+class Camera:
+    """Plays a real sequence on a topic, looping, and records the tracker's outputs."""
+
+    def __init__(self, sequences: Path, topic: str, node: str = '/tracker') -> None:
+        self.sequence = read_uniform_sequence(sequences / SEQUENCE)
+        self.node = rclpy.create_node('launch_test_camera')
+        reliable = QoSProfile(depth=2, reliability=ReliabilityPolicy.RELIABLE)
+        self.publisher = self.node.create_publisher(Image, topic, reliable)
+        self.detections: list[Detection2DArray] = []
+        self.lost: list[bool] = []
+        self.node.create_subscription(Detection2DArray, f'{node}/detections',
+                                      self.detections.append, 50)
+        latched = QoSProfile(depth=50, reliability=ReliabilityPolicy.RELIABLE,
+                             durability=DurabilityPolicy.TRANSIENT_LOCAL)
+        self.node.create_subscription(Bool, f'{node}/lost', lambda m: self.lost.append(m.data),
+                                      latched)
+        self._index = 0
+        self._next_frame_at = 0.0
+
+    def step(self) -> None:
+        """Publish the next frame when one is due (10 Hz) and handle incoming messages."""
+        if time.monotonic() >= self._next_frame_at:
+            frame = self.sequence.frame(self._index % len(self.sequence))
+            header = Header(stamp=self.node.get_clock().now().to_msg(), frame_id='camera')
+            self.publisher.publish(fill_image(Image(header=header), frame))
+            self._index += 1
+            self._next_frame_at = time.monotonic() + 0.1
+        rclpy.spin_once(self.node, timeout_sec=0.01)
+
+    def run_until(self, condition, what: str, launch: Launch | None = None) -> None:
+        deadline = time.monotonic() + WAIT_S
+        while not condition():
+            if launch is not None and launch.process.poll() is not None:
+                raise AssertionError(f'the launch ended while waiting for {what}:\n{launch.log()}')
+            if time.monotonic() > deadline:
+                log = launch.log() if launch else ''
+                raise AssertionError(f'timed out waiting for {what}\n{log}')
+            self.step()
+
+    def tracked(self) -> list[Detection2DArray]:
+        return [m for m in self.detections if m.detections
+                and m.detections[0].id.startswith('track_')]
+
+    def close(self) -> None:
+        self.node.destroy_node()
 
 
-class Recorded:
-    """Stands in for a launch class: keeps its constructor arguments."""
-
-    def __init__(self, *args, **kwargs):
-        self.args, self.kwargs = args, kwargs
-
-
-class Configuration(Recorded):
-    def perform(self, context):
-        return context[self.args[0]]
+@pytest.fixture(scope='module')
+def ros():
+    rclpy.init()
+    yield
+    rclpy.try_shutdown()
 
 
-@pytest.fixture
-def launch_modules(monkeypatch):
-    names = {
-        'launch': ['LaunchContext', 'LaunchDescription'],
-        'launch.actions': ['DeclareLaunchArgument', 'OpaqueFunction'],
-        'launch.substitutions': ['PathJoinSubstitution'],
-        'launch_ros.actions': ['Node'],
-        'launch_ros.substitutions': ['FindPackageShare'],
-    }
-    for module_name, classes in names.items():
-        module = types.ModuleType(module_name)
-        for class_name in classes:
-            setattr(module, class_name, type(class_name, (Recorded,), {}))
-        monkeypatch.setitem(sys.modules, module_name, module)
-    sys.modules['launch.substitutions'].LaunchConfiguration = Configuration
-    monkeypatch.setitem(sys.modules, 'launch_ros', types.ModuleType('launch_ros'))
+@pytest.fixture(scope='module')
+def installed(ros2_env, colcon_installed):
+    """The environment of a user who sourced the workspace holding this package."""
+    return colcon_installed
 
 
-def test_launch_file_declares_every_argument_and_builds_the_node(launch_modules):
-    description = runpy.run_path(str(LAUNCH_FILE))['generate_launch_description']()
-    arguments = {action.args[0]: action.kwargs for action in description.args[0]
-                 if type(action).__name__ == 'DeclareLaunchArgument'}
-    assert set(arguments) == {'tracker', 'params_file', 'image', 'namespace', 'device', 'weights'}
-    assert arguments['tracker']['choices'] == tracker_choices() == tracker_names()
-    assert all(argument['description'] for argument in arguments.values())
-    default_params = arguments['params_file']['default_value'].args[0]
-    assert default_params[0].args == ('ros_tracker',) and default_params[1] == 'config'
+def run(command: str, env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run(['bash', '-c', command], env=env, capture_output=True, text=True,
+                          timeout=timeout)
 
-    opaque = description.args[0][-1]
-    context = {'tracker': 'csrt', 'params_file': '/p/csrt.yaml', 'image': '/cam',
-               'namespace': 'uav1', 'device': '', 'weights': ''}
-    (node,) = opaque.kwargs['function'](context)
-    assert node.kwargs['executable'] == 'tracker_node' and node.kwargs['name'] == 'tracker'
-    assert node.kwargs['namespace'] == 'uav1'
-    assert node.kwargs['parameters'] == ['/p/csrt.yaml', {'tracker': 'csrt'}]
-    assert node.kwargs['remappings'] == remappings('/cam')
+
+def test_show_args_lists_every_argument_with_default_and_choices(installed):
+    _, _, env = installed
+    result = run('ros2 launch ros_tracker track.launch.py --show-args', env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    for name, argument in LAUNCH_ARGUMENTS.items():
+        assert f"'{name}':" in result.stdout, name
+        if argument.choices:
+            assert f"Valid choices are: {list(argument.choices)}" in result.stdout, name
+    assert "Valid choices are: ['', " + ', '.join(repr(n) for n in tracker_names()) + ']' \
+        in result.stdout
+
+
+def test_the_launch_file_loads_without_torch(installed):
+    _, install, env = installed
+    launch_file = install / 'ros_tracker' / 'share' / 'ros_tracker' / 'launch' / 'track.launch.py'
+    check = ('import runpy, sys; '
+             f'runpy.run_path({str(launch_file)!r})["generate_launch_description"](); '
+             'print(sorted(m for m in ("torch", "ros_tracker.atom.model") if m in sys.modules))')
+    result = subprocess.run(['python3', '-c', check], env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == '[]'
+
+
+def test_a_bad_tracker_argument_fails_with_the_choices(installed):
+    _, _, env = installed
+    result = run('ros2 launch ros_tracker track.launch.py tracker:=yolo', env)
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert ('Argument "tracker" provided value "yolo" is not valid. Valid options are: '
+            + str(['', *tracker_names()])) in output
+
+
+def test_a_node_that_exits_with_status_2_fails_the_launch(installed):
+    _, _, env = installed
+    result = run('ros2 launch ros_tracker track.launch.py tracker:=atom '
+                 'weights:=/nonexistent/atom.pt', env)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    assert 'cannot load the atom tracker: /nonexistent/atom.pt: no such file' in output
+    assert 'tracker_node exited with status 2' in output
+
+
+def test_params_file_alone_selects_its_tracker(installed, tmp_path):
+    _, install, env = installed
+    config = install / 'ros_tracker' / 'share' / 'ros_tracker' / 'config' / 'static.yaml'
+    launch = Launch(f'ros2 launch ros_tracker track.launch.py params_file:={config}', env,
+                    tmp_path / 'launch.log')
+    try:
+        deadline = time.monotonic() + WAIT_S
+        while 'loaded and warmed up' not in launch.log() and time.monotonic() < deadline:
+            assert launch.process.poll() is None, launch.log()
+            time.sleep(0.1)
+        assert 'static tracker (weights: none) loaded and warmed up' in launch.log()
+    finally:
+        assert launch.stop() == 0, launch.log()
+
+
+@pytest.mark.parametrize('command', readme_commands('ros2 launch'))
+def test_readme_launch_commands_track_real_frames(ros, installed, shared_sequences, tmp_path,
+                                                  command):
+    _, _, env = installed
+    (init_command,) = readme_commands('ros2 topic pub --once /tracker/init')
+    topic = re.search(r'image:=(\S+)', command).group(1)
+    camera = Camera(shared_sequences, topic)
+    launch = Launch(command, env, tmp_path / 'launch.log')
+    try:
+        camera.run_until(lambda: 'active: tracking on' in launch.log(), 'the node to activate',
+                         launch)
+        camera.run_until(lambda: camera.detections, 'detections of untracked frames', launch)
+        assert camera.lost and camera.lost[-1] is True, 'lost is true before any init'
+        init = subprocess.Popen(shlex.split(init_command), env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True)
+        camera.run_until(lambda: init.poll() is not None, 'ros2 topic pub to finish')
+        assert init.returncode == 0, init.stdout.read()
+        camera.run_until(lambda: camera.tracked(), 'a detection with a track id', launch)
+        (detection,) = camera.tracked()[0].detections
+        assert (detection.bbox.center.position.x, detection.bbox.center.position.y) == (320, 240)
+        assert (detection.bbox.size_x, detection.bbox.size_y) == (80, 60)
+        camera.run_until(lambda: False in camera.lost, 'lost: false once tracking', launch)
+        tracked = len(camera.tracked())
+        camera.run_until(lambda: len(camera.detections) > 5 + tracked, 'frames after the init',
+                         launch)
+    finally:
+        camera.close()
+        status = launch.stop()
+    assert status == 0, launch.log()
+    assert 'Traceback' not in launch.log()
