@@ -133,6 +133,21 @@ def _bench_node(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bench_callbacks(args: argparse.Namespace) -> int:
+    from ros_tracker.ros.node_benchmark import BenchSettings
+    from ros_tracker.ros.responsiveness import run_responsiveness
+    settings = BenchSettings(args.tracker, Path(args.dataset), args.sequence, Path(args.out),
+                             args.layout, args.frames, None, args.rate, args.device,
+                             args.weights or '')
+    try:
+        path = run_responsiveness(settings, args.cycles)
+    except (RuntimeError, ValueError) as error:
+        print(f'ros-tracker bench-callbacks: {error}', file=sys.stderr)
+        return 1
+    print(f'wrote {path}')
+    return 0
+
+
 def _add_conversion(commands: argparse._SubParsersAction, name: str,
                     run: Callable[[argparse.Namespace], int], description: str,
                     source_help: str, example_output: str) -> argparse.ArgumentParser:
@@ -283,11 +298,26 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument('--out', required=True,
                        help='folder for node_benchmark.json and node.log')
     bench.set_defaults(run=_bench_node)
+    callbacks = commands.add_parser(
+        'bench-callbacks', help="time the node's answers to ~/reset and parameter gets while "
+                                'its tracker initializes and tracks (real frames over DDS)')
+    _add_tracker_and_data(callbacks)
+    callbacks.add_argument('--sequence', default='VOT2015/ball1',
+                           help='DATASET/SEQUENCE to play (default: %(default)s)')
+    callbacks.add_argument('--frames', type=int, default=90,
+                           help='frames played per track (default: %(default)s)')
+    callbacks.add_argument('--rate', type=float, default=30.0,
+                           help='camera rate in Hz (default: %(default)s)')
+    callbacks.add_argument('--cycles', type=int, default=4,
+                           help='tracks started (default: %(default)s)')
+    callbacks.add_argument('--out', required=True, help='folder for callbacks.json and node.log')
+    callbacks.set_defaults(run=_bench_callbacks)
     report = commands.add_parser(
         'report', help='write benchmarks.md and the success/precision plots from the results '
                        'of eval and bench-node')
     report.add_argument('results', nargs='+',
-                        help='folders written by ros-tracker eval or bench-node')
+                        help='folders written by ros-tracker eval, bench-node or '
+                             'bench-callbacks')
     report.add_argument('--out', default='docs',
                         help='folder for benchmarks.md and plots/ (default: %(default)s)')
     report.set_defaults(run=_report)

@@ -80,6 +80,8 @@ class Client:
         self.compressed_pub = self.node.create_publisher(
             CompressedImage, f'/{name}_camera/image/compressed', reliable)
         self.init_pub = self.node.create_publisher(Detection2D, f'/{name}/init', 10)
+        self.detections_pub = self.node.create_publisher(Detection2DArray,
+                                                         f'/{name}/init_detections', 10)
         self.detections: dict[int, Detection2DArray] = {}
         self.lost: list[bool] = []
         self.detections_sub = self.node.create_subscription(

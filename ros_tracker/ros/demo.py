@@ -10,9 +10,7 @@ import subprocess
 import cv2
 
 from ros_tracker.overlay import contact_sheet
-from ros_tracker.ros.launch_config import (console_script, node_command, NODE_EXECUTABLE,
-                                           NODE_NAME, parameter_overrides, params_file,
-                                           remappings)
+from ros_tracker.ros.launch_config import autostarted_node_command, console_script, NODE_NAME
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 CAMERA_TOPIC = '/camera/image'
@@ -27,13 +25,9 @@ def run_demo(tracker: str, video: str, output_dir: str, rate_hz: float, device: 
              weights: str = '', init_box: list[float] | None = None,
              init_frame: int | None = None) -> int:
     """Track video with the node and record the result in output_dir; returns an exit status."""
-    node = node_command(console_script(NODE_EXECUTABLE),
-                        params_file(REPOSITORY, tracker),
-                        parameter_overrides(tracker, device, weights),
-                        remappings(CAMERA_TOPIC))
+    node = autostarted_node_command(REPOSITORY, tracker, CAMERA_TOPIC, device, weights)
     player = [console_script('video_player'), '--ros-args', '-p', f'video:={video}',
-              '-p', f'rate_hz:={rate_hz}', '-r', f'image:={CAMERA_TOPIC}',
-              '-r', f'init:=/{NODE_NAME}/init']
+              '-p', f'rate_hz:={rate_hz}', '-r', f'image:={CAMERA_TOPIC}']
     if init_box is not None:
         player += ['-p', f'init_box:=[{",".join(str(float(v)) for v in init_box)}]']
     if init_frame is not None:

@@ -156,6 +156,16 @@ def node_command(executable: str, params_path: str | Path, overrides: dict[str, 
     return command
 
 
+def autostarted_node_command(share_directory: str | Path, tracker: str, image_topic: str,
+                             device: str = '', weights: str = '', **optional: str) -> list[str]:
+    """The node's command line outside ros2 launch, started like the launch file starts it
+    (its config/<tracker>.yaml, driven to active at once); optional as in
+    parameter_overrides."""
+    overrides = {**parameter_overrides(tracker, device, weights, **optional), 'autostart': True}
+    return node_command(console_script(NODE_EXECUTABLE), params_file(share_directory, tracker),
+                        overrides, remappings(image_topic))
+
+
 def console_script(name: str) -> str:
     """A console script of this environment (next to its python), else the name for PATH."""
     candidate = Path(sys.executable).parent / name

@@ -39,9 +39,7 @@ from ros_tracker.registry import (build_tracker, BuildOptions, load_tracker_conf
 from ros_tracker.ros.conversions import make_detection, ns_to_stamp, stamp_to_ns
 from ros_tracker.ros.demo import REPOSITORY
 from ros_tracker.ros.image_conversions import fill_image
-from ros_tracker.ros.launch_config import (console_script, node_command, NODE_EXECUTABLE,
-                                           NODE_NAME, parameter_overrides, params_file,
-                                           remappings)
+from ros_tracker.ros.launch_config import autostarted_node_command, NODE_NAME, params_file
 from ros_tracker.tracker import warm_up
 
 CAMERA_TOPIC = '/node_benchmark/image'
@@ -123,6 +121,7 @@ class BenchClient(Node):
         self._with_target: set[int] = set()
         self._newest = -1
         self._arrived = threading.Condition()
+        self.last_init_stamp = -1
 
     def node_ready(self) -> bool:
         return (self.image_pub.get_subscription_count() > 0
@@ -162,6 +161,14 @@ class BenchClient(Node):
     def arrivals(self, stamps: list[int]) -> dict[int, int]:
         with self._arrived:
             return {s: self._arrivals[s] for s in stamps if s in self._arrivals}
+
+    def initialize_async(self, image: Image, box: Box) -> int:
+        """Send image and an init box stamped like it, without waiting for the answer;
+        returns the stamp."""
+        self.last_init_stamp = self.publish(image)
+        self.init_pub.publish(make_detection(
+            Header(stamp=ns_to_stamp(self.last_init_stamp), frame_id='camera'), box))
+        return self.last_init_stamp
 
     def initialize(self, image: Image, box: Box, timeout_s: float) -> None:
         """Drop any target, then send the first frame and the init box stamped like it until
@@ -213,17 +220,18 @@ def _full_speed(client: BenchClient, images: list[Image], answer_timeout_s: floa
     return playback
 
 
-def _start_node(settings: BenchSettings, log_path: Path) -> subprocess.Popen:
-    command = node_command(console_script(NODE_EXECUTABLE),
-                           params_file(REPOSITORY, settings.tracker),
-                           parameter_overrides(settings.tracker, settings.device,
-                                               settings.weights),
-                           remappings(CAMERA_TOPIC))
+def start_node(settings: BenchSettings, log_path: Path,
+               image_reliability: str = '') -> subprocess.Popen:
+    """The tracker node for a benchmark, its output in log_path; image_reliability ('': the
+    config's) sets its image QoS."""
+    command = autostarted_node_command(REPOSITORY, settings.tracker, CAMERA_TOPIC,
+                                       settings.device, settings.weights,
+                                       image_reliability=image_reliability)
     with open(log_path, 'w', encoding='utf-8') as log:
         return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
 
 
-def _stop(process: subprocess.Popen) -> None:
+def stop_node(process: subprocess.Popen) -> None:
     if process.poll() is None:
         process.send_signal(signal.SIGINT)
         try:
@@ -242,7 +250,7 @@ def run_node_benchmark(settings: BenchSettings) -> Path:
     images = [fill_image(Image(header=Header(frame_id='camera')), f) for f in frames]
     answer_timeout_s = max(2.0, 20e-3 * max(bare_ms))
     init_timeout_s = answer_timeout_s + 5e-3 * init_ms  # ATOM's init takes seconds on a CPU
-    node = _start_node(settings, settings.out / 'node.log')
+    node = start_node(settings, settings.out / 'node.log')
     rclpy.init(args=[])
     client = BenchClient()
     executor = SingleThreadedExecutor()
@@ -265,7 +273,7 @@ def run_node_benchmark(settings: BenchSettings) -> Path:
         executor.shutdown()
         client.destroy_node()
         rclpy.try_shutdown()
-        _stop(node)
+        stop_node(node)
     height, width = frames[0].shape[:2]
     document = {'tracker': settings.tracker, 'sequence': settings.sequence,
                 'frame_size': f'{width}x{height}', 'device': device,

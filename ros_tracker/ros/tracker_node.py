@@ -79,6 +79,7 @@ class TrackerNode(LifecycleNode):
         self._subscriptions_of_activation: list[Any] = []
         self._interfaces: list[Any] = []
         self.configure_error = ''
+        self.finalized = False
         self.add_on_set_parameters_callback(self._on_set_parameters)
         if self.params.autostart:
             self._autostart_timer = self.create_timer(0.0, self._autostart)
@@ -194,6 +195,7 @@ class TrackerNode(LifecycleNode):
         self._stop_worker()
         self._destroy_interfaces()
         self._session = None
+        self.finalized = True  # run_node ends the process
         return TransitionCallbackReturn.SUCCESS
 
     def on_error(self, state: LifecycleState) -> TransitionCallbackReturn:
@@ -504,7 +506,8 @@ class TrackerNode(LifecycleNode):
 
 
 def main(args: list[str] | None = None) -> None:
-    run_node(TrackerNode, 'tracker', args, cleanup=TrackerNode.stop)
+    run_node(TrackerNode, 'tracker', args, done=lambda node: node.finalized,
+             cleanup=TrackerNode.stop)
 
 
 if __name__ == '__main__':

@@ -21,7 +21,8 @@ from ros_tracker.ros.node_main import run_node
 
 
 class VideoPlayer(Node):
-    """Publishes a video's frames on ``image`` and an init box on ``init``, then shuts down."""
+    """Publishes a video's frames on ``image`` and an init box on ``tracker/init`` (where the
+    tracker node listens by default), then shuts down."""
 
     def __init__(self) -> None:
         super().__init__('video_player')
@@ -41,7 +42,7 @@ class VideoPlayer(Node):
             raise ValueError(f'cannot open video {self.video!r}')
         qos = QoSProfile(depth=5, reliability=ReliabilityPolicy.RELIABLE)
         self._image_pub = self.create_publisher(Image, 'image', qos)
-        self._init_pub = self.create_publisher(Detection2D, 'init', 5)
+        self._init_pub = self.create_publisher(Detection2D, 'tracker/init', 5)
         self._index = 0
         self.finished = False
         self._timer = self.create_timer(1.0 / self.rate_hz, self._timer_callback)

@@ -45,14 +45,17 @@ def test_the_online_classifier_follows_the_target():
     assert all(result.found for result, _ in results)
 
 
-def test_the_scale_filter_sizes_the_box_of_a_growing_target():
-    tracker = build_tracker('atom', {'mode': 'scale_filter'})
+@pytest.mark.parametrize('autocast', ['none', 'bfloat16'])  # each precision, whatever the CPU
+def test_the_scale_filter_sizes_the_box_of_a_growing_target(autocast):
+    tracker = build_tracker('atom', {'mode': 'scale_filter', 'autocast': autocast})
     tracker.initialize(*zoomed_scene(1.0))
     for step in range(1, 11):
         frame, truth = zoomed_scene(1.03 ** step)
         result = tracker.track(frame)
-    # 1.34 times the first size by now: a box that kept its size would overlap by 0.56.
-    assert result.box.w / truth.w == pytest.approx(1.0, abs=0.06)
+    # 1.34 times the first size by now: a box that kept its size would be 0.75 of the target's
+    # width and overlap by 0.56. The filter moves in levels of 1.02 and lags the growth by up
+    # to four levels (0.925, measured in float32 and bfloat16 on an AMD EPYC without AVX-512).
+    assert 0.9 < result.box.w / truth.w < 1.06
     assert iou(result.box, truth) > 0.85
 
 

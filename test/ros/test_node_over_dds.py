@@ -16,11 +16,14 @@ from rcl_interfaces.srv import SetParameters
 import rclpy
 from rclpy.parameter import Parameter
 from sensor_msgs.msg import CompressedImage, Image
+from std_msgs.msg import Header
 from std_srvs.srv import SetBool, Trigger
+from vision_msgs.msg import Detection2DArray
 
 from node_harness import Client, NodeProcess
 from ros_tracker.boxes import Box, iou
-from ros_tracker.ros.conversions import box_from_detection, stamp_to_ns
+from ros_tracker.ros.conversions import box_from_detection, make_detection, ns_to_stamp, \
+    stamp_to_ns
 from ros_tracker.ros.image_conversions import fill_image, image_to_array
 from scenes import scene
 
@@ -183,6 +186,44 @@ def test_init_stamp_without_a_buffered_frame_uses_the_latest_frame(node, client)
     client.wait_until(lambda: client.detections[latest].detections, 'init on the latest frame')
 
 
+def test_an_init_box_waits_for_its_frame(client):
+    stamp = next(STAMPS)
+    client.send(scene(40, 100)[0], stamp)
+    later = next(STAMPS)
+    client.init(scene(46, 100)[1], later)  # the small init message overtakes its large frame
+    client.spin()
+    client.publish_image(fill_image(Image(), scene(46, 100)[0]), later)
+    client.wait_until(lambda: later in client.detections and client.detections[later].detections,
+                      'the init outcome on the frame the box was drawn on')
+    assert box_from_detection(client.detections[later].detections[0]) == scene(46, 100)[1]
+
+
+def test_a_detector_array_starts_a_track_on_the_chosen_detection(node, client):
+    service = client.node.create_client(SetParameters, '/tracker/set_parameters')
+    client.wait_until(service.service_is_ready, 'the parameter service')
+    request = SetParameters.Request(parameters=[
+        Parameter('detector_class_id', value='square').to_parameter_msg()])
+    assert client.call(service, request).results[0].successful
+    stamp = next(STAMPS)
+    frame, box = scene(40, 100)
+    client.send(frame, stamp)
+    header = Header(stamp=ns_to_stamp(stamp), frame_id='camera')
+    array = Detection2DArray(header=header, detections=[
+        make_detection(header, Box(200, 20, 40, 40), 'det_1', 'person', 0.95),
+        make_detection(header, box, 'det_2', 'square', 0.8),
+        make_detection(header, Box(250, 150, 40, 40), 'det_3', 'square', 0.3)])
+    client.detections_pub.publish(array)
+    client.wait_until(lambda: client.detections[stamp].detections, 'a track from the detector')
+    (detection,) = client.detections[stamp].detections
+    assert (detection.id, detection.results[0].hypothesis.class_id) == ('det_2', 'square')
+    assert box_from_detection(detection) == box
+    moved = scene(43, 100)[0]
+    array.detections = [make_detection(header, Box(250, 150, 40, 40), 'det_4', 'square', 0.99)]
+    client.detections_pub.publish(array)  # ignored while a target is tracked
+    assert client.send(moved, next(STAMPS)).detections[0].id == 'det_2'
+    client.node.destroy_client(service)
+
+
 def test_image_size_change_drops_the_target(node, client):
     process, _ = node
     start_tracking(client)
@@ -255,6 +296,32 @@ def test_compressed_transport_and_init_before_any_image(ros, tmp_path):
         assert client.detections[stamp].detections == [], 'no target yet'
         client.init(box, stamp)
         client.wait_until(lambda: client.detections[stamp].detections, 'the init outcome')
+    finally:
+        client.close()
+        assert process.stop() == 0, process.log()
+
+
+def test_stale_input_warns_and_publishes_lost(ros, tmp_path):
+    process = NodeProcess(tmp_path, {**PARAMETERS, 'stale_input_s': 0.5}, name='stale_tracker')
+    client = Client('stale_tracker')
+    statuses = []
+    client.node.create_subscription(
+        DiagnosticArray, '/diagnostics', lambda msg: statuses.extend(
+            s for s in msg.status if s.name == '/stale_tracker: tracking'), 10)
+    try:
+        client.wait_for_node()
+        stamp = next(STAMPS)
+        client.send(scene(40, 100)[0], stamp)
+        client.init(scene(40, 100)[1], stamp)
+        client.wait_until(lambda: client.detections[stamp].detections, 'the init outcome')
+        client.wait_until(lambda: client.lost[-1] is False, 'lost: false while tracking')
+        process.wait_for_log('no image for')
+        assert 'publishing lost: true (the target is kept for when images resume)' in process.log()
+        client.wait_until(lambda: client.lost[-1] is True, 'lost: true on stale input')
+        client.wait_until(lambda: any(s.level == s.WARN and 'no image for' in s.message
+                                      for s in statuses), 'a WARN status')
+        assert client.send(scene(42, 100)[0], next(STAMPS)).detections, 'tracking resumes'
+        client.wait_until(lambda: client.lost[-1] is False, 'lost: false once images resume')
     finally:
         client.close()
         assert process.stop() == 0, process.log()
