@@ -13,8 +13,8 @@ setup(
         ('share/ament_index/resource_index/packages', ['resource/' + package_name]),
         ('share/' + package_name, ['package.xml']),
         ('share/' + package_name + '/launch', glob('launch/*.launch.py')),
-        ('share/' + package_name + '/config', glob('config/*.yaml') + glob('config/*.xml')
-                                                 + glob('config/*.rviz')),
+        ('share/' + package_name + '/config',
+         glob('config/*.yaml') + glob('config/*.xml') + glob('config/*.rviz')),
     ],
     install_requires=['setuptools', 'numpy', 'PyYAML', 'tqdm', 'matplotlib'],
     extras_require={'test': ['pytest']},

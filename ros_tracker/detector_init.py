@@ -50,7 +50,8 @@ def choose_detection(candidates: Sequence[Candidate], selection: Selection, widt
         return min(usable, default=None,
                    key=lambda c: math.hypot(c.box.center[0] - px, c.box.center[1] - py))
     if selection.select == 'best_class':
-        of_class = [c for c in usable if not selection.class_id or c.class_id == selection.class_id]
+        wanted = selection.class_id
+        of_class = [c for c in usable if not wanted or c.class_id == wanted]
         return max(of_class, default=None, key=lambda c: c.score)
     raise ValueError(f"unknown selection {selection.select!r}; accepted: 'best_class', 'id', "
                      "'nearest'")

@@ -36,7 +36,8 @@ def test_load_tracker_config_reads_plain_and_ros_parameter_files(tmp_path):
 def test_nano_needs_its_models(tmp_path):
     config = load_tracker_config(CONFIG / 'nano.yaml', 'nano')
     assert set(config) == set(spec('nano').params_type.__dataclass_fields__)
-    message = "nano needs the backbone ONNX model: parameter 'nano.backbone' is '', which is not a file"
+    message = ("nano needs the backbone ONNX model: parameter 'nano.backbone' is '', which is "
+               'not a file')
     with pytest.raises(ValueError, match=message):
         build_tracker('nano', config)
 

@@ -122,7 +122,7 @@ RULES: dict[str, Rule] = {
     'init_stamp_tolerance_ms': _number(
         'largest stamp difference between an init box and its frame', 0.0, 10000.0),
     'init_frame_wait_ms': _number(
-        "how long an init box newer than every buffered frame waits for its frame", 0.0, 5000.0),
+        'how long an init box newer than every buffered frame waits for its frame', 0.0, 5000.0),
     'detector_select': _choice(
         'which detection of ~/init_detections starts a track: the best-scoring one of '
         "detector_class_id ('best_class'), the one whose id is detector_id ('id'), or the one "

@@ -19,9 +19,9 @@ from std_msgs.msg import Bool, Header
 from vision_msgs.msg import Detection2DArray
 
 from ros_tracker.datasets.sequence import read_uniform_sequence
+from ros_tracker.registry import tracker_names
 from ros_tracker.ros.image_conversions import fill_image
 from ros_tracker.ros.launch_config import LAUNCH_ARGUMENTS
-from ros_tracker.registry import tracker_names
 
 README = Path(__file__).resolve().parents[2] / 'README.md'
 SEQUENCE = 'UAV123_10fps/person11'  # 640x360: the README's init box lies inside its frames
@@ -128,7 +128,7 @@ def test_show_args_lists_every_argument_with_default_and_choices(installed):
     for name, argument in LAUNCH_ARGUMENTS.items():
         assert f"'{name}':" in result.stdout, name
         if argument.choices:
-            assert f"Valid choices are: {list(argument.choices)}" in result.stdout, name
+            assert f'Valid choices are: {list(argument.choices)}' in result.stdout, name
     assert "Valid choices are: ['', " + ', '.join(repr(n) for n in tracker_names()) + ']' \
         in result.stdout
 
@@ -178,7 +178,8 @@ def test_params_file_alone_selects_its_tracker(installed, tmp_path):
         assert launch.stop() == 0, launch.log()
 
 
-@pytest.mark.parametrize('command', readme_commands('ros2 launch'))
+@pytest.mark.parametrize('command', [c for c in readme_commands('ros2 launch')
+                                     if 'autostart:=false' not in c])
 def test_readme_launch_commands_track_real_frames(ros, installed, shared_sequences, tmp_path,
                                                   command):
     _, _, env = installed
@@ -208,3 +209,30 @@ def test_readme_launch_commands_track_real_frames(ros, installed, shared_sequenc
         status = launch.stop()
     assert status == 0, launch.log()
     assert 'Traceback' not in launch.log()
+
+
+def test_readme_lifecycle_and_param_commands_drive_the_launched_node(ros, installed, tmp_path):
+    _, _, env = installed
+    (command,) = [c for c in readme_commands('ros2 launch') if 'autostart:=false' in c]
+    launch = Launch(command, env, tmp_path / 'launch.log')
+    node = rclpy.create_node('lifecycle_readme_test')
+    try:
+        deadline = time.monotonic() + WAIT_S
+        while ('tracker', '/') not in node.get_node_names_and_namespaces():
+            assert launch.process.poll() is None and time.monotonic() < deadline, launch.log()
+            rclpy.spin_once(node, timeout_sec=0.1)
+        assert 'loaded and warmed up' not in launch.log(), 'unconfigured until asked'
+        expected = {'configure': 'loaded and warmed up', 'activate': 'active: tracking on',
+                    'deactivate': 'inactive: subscriptions closed',
+                    'cleanup': 'csrt tracker unloaded'}
+        for lifecycle_command in readme_commands('ros2 lifecycle set /tracker'):
+            result = run(lifecycle_command, env)
+            assert result.returncode == 0, result.stdout + result.stderr
+            assert 'Transitioning successful' in result.stdout, result.stdout
+            assert expected[lifecycle_command.split()[-1]] in launch.log()
+        (param_command,) = readme_commands('ros2 param set /tracker')
+        result = run(param_command, env)
+        assert result.stdout.strip() == 'Set parameter successful', result.stdout + result.stderr
+    finally:
+        node.destroy_node()
+        assert launch.stop() == 0, launch.log()
