@@ -10,9 +10,7 @@ from typing import Callable
 from ros_tracker.datasets.readers import LAYOUTS
 from ros_tracker.registry import tracker_names, TRACKERS
 from ros_tracker.ros.demo import DEMO_VIDEO
-
-#: The parameter files shipped with the package (one per tracker).
-CONFIG = Path(__file__).resolve().parent.parent / 'config'
+from ros_tracker.share import config_file
 
 
 def _trackers(args: argparse.Namespace) -> int:
@@ -79,7 +77,7 @@ def _eval(args: argparse.Namespace) -> int:
         return 2
     names = args.sequences.split(',') if args.sequences else split_names(args.split)
     sequences = load_sequences(args.dataset, names, args.layout)
-    config = load_tracker_config(args.config or CONFIG / f'{args.tracker}.yaml', args.tracker)
+    config = load_tracker_config(args.config or config_file(args.tracker), args.tracker)
     evaluation = Evaluation(args.tracker, config,
                             BuildOptions(device=args.device, weights=args.weights or ''),
                             args.max_frames)

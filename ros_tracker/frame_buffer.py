@@ -10,16 +10,19 @@ T = TypeVar('T')
 
 
 class FrameBuffer(Generic[T]):
-    """The last capacity items with their stamps (integer nanoseconds), oldest first.
+    """The last capacity items with their stamps (integer nanoseconds), oldest first, and at
+    most max_bytes of them in all (the newest item is always kept).
 
     Used to find the frame an init box was drawn on, which is usually a little older than the
     newest frame by the time the box arrives.
     """
 
-    def __init__(self, capacity: int) -> None:
+    def __init__(self, capacity: int, max_bytes: int | None = None) -> None:
         if capacity < 1:
             raise ValueError(f'capacity must be >= 1, got {capacity}')
         self._items: deque[tuple[int, T]] = deque(maxlen=capacity)
+        self._sizes: deque[int] = deque(maxlen=capacity)
+        self._max_bytes = max_bytes
         self._lock = threading.Lock()
         self._pushed = threading.Condition(self._lock)
 
@@ -27,14 +30,26 @@ class FrameBuffer(Generic[T]):
         with self._lock:
             return len(self._items)
 
-    def push(self, stamp_ns: int, item: T) -> None:
+    @property
+    def size_bytes(self) -> int:
+        with self._lock:
+            return sum(self._sizes)
+
+    def push(self, stamp_ns: int, item: T, size_bytes: int = 0) -> None:
+        """Add item (of size_bytes), dropping the oldest beyond capacity or max_bytes."""
         with self._lock:
             self._items.append((stamp_ns, item))
+            self._sizes.append(size_bytes)
+            if self._max_bytes is not None:
+                while len(self._items) > 1 and sum(self._sizes) > self._max_bytes:
+                    self._items.popleft()
+                    self._sizes.popleft()
             self._pushed.notify_all()
 
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+            self._sizes.clear()
 
     def latest(self) -> tuple[int, T] | None:
         with self._lock:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 import enum
+import unicodedata
 
 import numpy as np
 
@@ -49,6 +50,17 @@ class FrameOutcome:
     @property
     def lost(self) -> bool:
         return self.state is not TargetState.TRACKING
+
+
+#: Longest track id or label kept from a request; the rest is cut off.
+MAX_IDENTIFIER_LENGTH = 128
+
+
+def clean_identifier(text: str) -> str:
+    """An id or label from a message, safe to log and publish: control and other invisible
+    characters (newlines, ANSI escapes) removed, at most MAX_IDENTIFIER_LENGTH characters."""
+    visible = ''.join(c for c in text if not unicodedata.category(c).startswith('C'))
+    return visible[:MAX_IDENTIFIER_LENGTH]
 
 
 class TrackerFailure(RuntimeError):
@@ -96,8 +108,8 @@ class TrackingSession:
             self.reset()
             raise TrackerFailure(f'tracker failed to initialize: {error!r}') from error
         self._count += 1
-        self.track_id = track_id or f'track_{self._count}'
-        self.label = label or self.default_label
+        self.track_id = clean_identifier(track_id) or f'track_{self._count}'
+        self.label = clean_identifier(label) or self.default_label
         self.state = TargetState.TRACKING
         self.hysteresis.restart()
         self._size = (height, width)

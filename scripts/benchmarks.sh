@@ -5,7 +5,8 @@
 #      what changed or is missing; FRESH=1 runs everything again);
 #   2. `ros-tracker bench-node` over real DDS (default Fast DDS transports and the shared-memory
 #      profile config/fastdds_local_large_images.xml);
-#   3. `ros-tracker report` over all of them.
+#   3. `ros-tracker bench-callbacks`: the node's answer times while ATOM works;
+#   4. `ros-tracker report` over all of them.
 # Extra arguments go to every eval, e.g. `scripts/benchmarks.sh --device cuda`.
 # ROS 2 traffic stays on this machine (localhost discovery) in a domain of its own.
 set -euo pipefail
@@ -39,5 +40,8 @@ for tracker in kcf csrt atom; do
   "$cli" bench-node --tracker "$tracker" --dataset "$data" --out "docs/results/node-$tracker"
   results+=("docs/results/node-$tracker")
 done
+
+"$cli" bench-callbacks --tracker atom --dataset "$data" --out docs/results/callbacks-atom
+results+=(docs/results/callbacks-atom)
 
 "$cli" report "${results[@]}" --out docs

@@ -38,3 +38,22 @@ def test_vision_msgs_in_use_has_the_real_type_hashes():
                            capture_output=True, text=True)
     assert check.returncode == 0, check.stderr
     assert 'all match' in check.stdout
+
+
+def test_the_licence_file_is_the_one_package_xml_declares():
+    root = ElementTree.parse(ROOT / 'package.xml').getroot()
+    assert root.findtext('license') == 'Apache-2.0'
+    text = (ROOT / 'LICENSE').read_text()
+    assert 'Apache License' in text and 'Version 2.0, January 2004' in text
+
+
+def test_the_registry_and_the_csrt_path_load_neither_torch_nor_the_networks():
+    check = ('import sys\n'
+             'from ros_tracker.registry import build_tracker, tracker_names\n'
+             'import ros_tracker.ros.launch_config\n'
+             'tracker_names(); build_tracker("csrt")\n'
+             'heavy = ("torch", "ros_tracker.atom.model", "ros_tracker.re3.model")\n'
+             'print(sorted(m for m in heavy if m in sys.modules))\n')
+    result = subprocess.run([sys.executable, '-c', check], capture_output=True, text=True,
+                            check=True)
+    assert result.stdout.strip() == '[]'

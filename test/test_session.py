@@ -5,7 +5,8 @@ import pytest
 
 from ros_tracker.boxes import Box, InvalidBoxError
 from ros_tracker.registry import build_tracker
-from ros_tracker.session import TargetState, TrackerFailure, TrackingSession
+from ros_tracker.session import (clean_identifier, MAX_IDENTIFIER_LENGTH, TargetState,
+                                 TrackerFailure, TrackingSession)
 from ros_tracker.tracker import Tracker, TrackResult
 from scenes import scene
 
@@ -114,3 +115,15 @@ def test_non_finite_box_from_the_tracker_drops_the_target():
     tracker.box = Box(float('nan'), 0, 1, 1)
     outcome = session.process(frame(), stamp_ns=1)
     assert outcome.state is TargetState.IDLE and 'non-finite box' in outcome.warning
+
+
+def test_ids_and_labels_are_cleaned_before_they_are_logged_or_published():
+    forged = 'drone\n[ERROR] [tracker]: FORGED LINE\x1b[31m'
+    assert clean_identifier(forged) == 'drone[ERROR] [tracker]: FORGED LINE[31m'
+    assert len(clean_identifier('x' * 1_000_000)) == MAX_IDENTIFIER_LENGTH == 128
+    assert clean_identifier('\u00e9quipe 7') == '\u00e9quipe 7'  # printable text is kept
+    session = TrackingSession(build_tracker('static'), default_label='target')
+    frame, box = scene(40, 100)
+    session.initialize(frame, box, 1, track_id='\n\x1b', label='\x00' + 'car' * 100)
+    assert session.track_id == 'track_1', 'an id with nothing visible gets a fresh one'
+    assert session.label == ('car' * 100)[:128]

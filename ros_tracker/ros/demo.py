@@ -11,8 +11,8 @@ import cv2
 
 from ros_tracker.overlay import contact_sheet
 from ros_tracker.ros.launch_config import autostarted_node_command, console_script, NODE_NAME
+from ros_tracker.share import share_directory
 
-REPOSITORY = Path(__file__).resolve().parents[2]
 CAMERA_TOPIC = '/camera/image'
 #: Debian's opencv-doc package installs this real video on any Debian/Ubuntu machine.
 DEMO_VIDEO = '/usr/share/doc/opencv-doc/examples/data/Megamind.avi'
@@ -25,7 +25,7 @@ def run_demo(tracker: str, video: str, output_dir: str, rate_hz: float, device: 
              weights: str = '', init_box: list[float] | None = None,
              init_frame: int | None = None) -> int:
     """Track video with the node and record the result in output_dir; returns an exit status."""
-    node = autostarted_node_command(REPOSITORY, tracker, CAMERA_TOPIC, device, weights)
+    node = autostarted_node_command(share_directory(), tracker, CAMERA_TOPIC, device, weights)
     player = [console_script('video_player'), '--ros-args', '-p', f'video:={video}',
               '-p', f'rate_hz:={rate_hz}', '-r', f'image:={CAMERA_TOPIC}']
     if init_box is not None:

@@ -11,7 +11,11 @@ from diagnostic_msgs.msg import DiagnosticStatus, KeyValue
 
 
 class NodeStats:
-    """Frame counters and recent timings, shared by the callbacks and the worker thread."""
+    """Frame counters and recent timings, shared by the callbacks and the worker thread.
+
+    Every received frame ends in exactly one counter: received = processed + dropped +
+    rejected + skipped + used_for_init.
+    """
 
     def __init__(self, window: int = 100) -> None:
         self.received = 0
@@ -19,6 +23,7 @@ class NodeStats:
         self.dropped = 0
         self.rejected = 0
         self.skipped = 0
+        self.used_for_init = 0
         self.failures = 0
         self.last_score = float('nan')
         self._processing_ms: deque[float] = deque(maxlen=window)
@@ -31,9 +36,8 @@ class NodeStats:
             setattr(self, counter, getattr(self, counter) + 1)
 
     def record(self, processing_ms: float, latency_ms: float) -> None:
-        """One processed frame: its processing time and its image-stamp-to-publish latency."""
+        """One processed frame's processing time and image-stamp-to-publish latency."""
         with self._lock:
-            self.processed += 1
             self._processing_ms.append(processing_ms)
             self._latency_ms.append(latency_ms)
             self._done_at.append(time.monotonic())
@@ -75,7 +79,8 @@ def status_message(name: str, stats: NodeStats, state: str, device: str, tracker
         'processing_ms_median': f'{processing_ms:.2f}', 'latency_ms_median': f'{latency_ms:.2f}',
         'frames_received': str(stats.received), 'frames_processed': str(stats.processed),
         'frames_dropped': str(stats.dropped), 'frames_rejected': str(stats.rejected),
-        'frames_skipped': str(stats.skipped), 'tracker_failures': str(stats.failures),
+        'frames_skipped': str(stats.skipped), 'frames_used_for_init': str(stats.used_for_init),
+        'tracker_failures': str(stats.failures),
         'last_score': f'{stats.last_score:.3f}', 'seconds_without_image': f'{stale_s:.1f}',
     }
     camera = f'camera frame {frame_id!r}' if frame_id else 'no camera frame yet'

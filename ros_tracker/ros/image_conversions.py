@@ -7,6 +7,7 @@ converter handles the common encodings, honouring row padding (step) and byte or
 from __future__ import annotations
 
 import array
+from dataclasses import dataclass
 from typing import Any
 
 import cv2
@@ -44,8 +45,21 @@ class ImageConversionError(ValueError):
         self.reason = reason
 
 
-def image_to_array(msg: Any) -> np.ndarray:
-    """The pixels of a sensor_msgs/Image in their own encoding, as [H, W] or [H, W, C].
+@dataclass(frozen=True)
+class ImageLimits:
+    """The largest image the node accepts, checked from the message before any decoding.
+
+    Attributes:
+        max_pixels: width times height.
+        max_bytes: bytes of the message's data (raw pixels, or the compressed file).
+    """
+
+    max_pixels: int = 4096 * 4096
+    max_bytes: int = 64 * 2 ** 20
+
+
+def _raw_layout(msg: Any) -> tuple[type, int, int]:
+    """(dtype, channels, bytes per row) of a sensor_msgs/Image whose header and data agree.
 
     Raises:
         ImageConversionError: unsupported encoding, inconsistent step or truncated data.
@@ -65,6 +79,73 @@ def image_to_array(msg: Any) -> np.ndarray:
     if len(msg.data) < step * (height - 1) + row_bytes:
         raise ImageConversionError(
             f'truncated data: {len(msg.data)} bytes for {height} rows of step {step}', 'truncated')
+    return dtype, channels, row_bytes
+
+
+JPEG_SIZE_MARKERS = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE,
+                     0xCF}
+
+
+def compressed_size(data: bytes) -> tuple[int, int] | None:
+    """(width, height) from a PNG or JPEG file's header, None for anything else."""
+    if data[:8] == b'\x89PNG\r\n\x1a\n' and len(data) >= 24:
+        return int.from_bytes(data[16:20], 'big'), int.from_bytes(data[20:24], 'big')
+    if data[:2] != b'\xff\xd8':
+        return None
+    index = 2
+    while index + 9 <= len(data):
+        if data[index] != 0xFF:
+            return None
+        marker = data[index + 1]
+        if marker == 0xFF:  # fill byte
+            index += 1
+            continue
+        if marker in JPEG_SIZE_MARKERS:
+            return (int.from_bytes(data[index + 7:index + 9], 'big'),
+                    int.from_bytes(data[index + 5:index + 7], 'big'))
+        if 0xD0 <= marker <= 0xD9 or marker == 0x01:  # markers without a length
+            index += 2
+            continue
+        index += 2 + int.from_bytes(data[index + 2:index + 4], 'big')
+    return None
+
+
+def check_image(msg: Any, limits: ImageLimits) -> None:
+    """Refuse, from its header alone, a message that cannot or must not be decoded: a raw
+    image whose layout and data disagree, an empty or non-PNG/JPEG compressed image, or either
+    larger than limits.
+
+    Raises:
+        ImageConversionError: what is wrong, with reason 'too_large' for the limits.
+    """
+    if len(msg.data) > limits.max_bytes:
+        raise ImageConversionError(f'{len(msg.data)} bytes exceed max_image_mb '
+                                   f'({limits.max_bytes} bytes)', 'too_large')
+    if hasattr(msg, 'format'):  # sensor_msgs/CompressedImage
+        if len(msg.data) == 0:
+            raise ImageConversionError('empty compressed image (0 bytes)', 'empty')
+        size = compressed_size(bytes(msg.data[:65536]))
+        if size is None:
+            raise ImageConversionError(
+                f'compressed image (format {msg.format!r}) is neither PNG nor JPEG, or its '
+                'header is damaged', 'decode')
+        width, height = size
+    else:
+        _raw_layout(msg)
+        width, height = msg.width, msg.height
+    if width * height > limits.max_pixels:
+        raise ImageConversionError(f'{width}x{height} pixels exceed max_image_pixels '
+                                   f'({limits.max_pixels})', 'too_large')
+
+
+def image_to_array(msg: Any) -> np.ndarray:
+    """The pixels of a sensor_msgs/Image in their own encoding, as [H, W] or [H, W, C].
+
+    Raises:
+        ImageConversionError: unsupported encoding, inconsistent step or truncated data.
+    """
+    dtype, channels, row_bytes = _raw_layout(msg)
+    height, width, step = msg.height, msg.width, msg.step
     raw = np.frombuffer(bytes(msg.data), dtype=np.uint8, count=step * (height - 1) + row_bytes)
     rows = np.lib.stride_tricks.as_strided(raw, shape=(height, row_bytes), strides=(step, 1))
     order = '>' if msg.is_bigendian else '<'

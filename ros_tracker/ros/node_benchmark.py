@@ -37,9 +37,9 @@ from ros_tracker.evaluation.runner import frame_range
 from ros_tracker.registry import (build_tracker, BuildOptions, load_tracker_config,
                                   weights_label)
 from ros_tracker.ros.conversions import make_detection, ns_to_stamp, stamp_to_ns
-from ros_tracker.ros.demo import REPOSITORY
 from ros_tracker.ros.image_conversions import fill_image
-from ros_tracker.ros.launch_config import autostarted_node_command, NODE_NAME, params_file
+from ros_tracker.ros.launch_config import autostarted_node_command, NODE_NAME
+from ros_tracker.share import config_file, share_directory
 from ros_tracker.tracker import warm_up
 
 CAMERA_TOPIC = '/node_benchmark/image'
@@ -91,7 +91,7 @@ def bare_tracker_times(settings: BenchSettings, frames: list[np.ndarray],
                        box: Box) -> tuple[float, list[float], str]:
     """Init time and per-frame times (ms) of the tracker alone on the same frames, and its
     device."""
-    config = load_tracker_config(params_file(REPOSITORY, settings.tracker), settings.tracker)
+    config = load_tracker_config(config_file(settings.tracker), settings.tracker)
     tracker = build_tracker(settings.tracker, config,
                             BuildOptions(device=settings.device, weights=settings.weights))
     warm_up(tracker)
@@ -224,7 +224,7 @@ def start_node(settings: BenchSettings, log_path: Path,
                image_reliability: str = '') -> subprocess.Popen:
     """The tracker node for a benchmark, its output in log_path; image_reliability ('': the
     config's) sets its image QoS."""
-    command = autostarted_node_command(REPOSITORY, settings.tracker, CAMERA_TOPIC,
+    command = autostarted_node_command(share_directory(), settings.tracker, CAMERA_TOPIC,
                                        settings.device, settings.weights,
                                        image_reliability=image_reliability)
     with open(log_path, 'w', encoding='utf-8') as log:

@@ -30,6 +30,9 @@ class NodeParams:
     found_after_frames: int = 2
     min_score: float = 0.0
     frame_buffer_size: int = 30
+    frame_buffer_mb: float = 256.0
+    max_image_pixels: int = 4096 * 4096
+    max_image_mb: float = 64.0
     init_stamp_tolerance_ms: float = 5.0
     init_frame_wait_ms: float = 200.0
     detector_select: str = 'best_class'
@@ -119,6 +122,12 @@ RULES: dict[str, Rule] = {
     'min_score': _number('confidence under which a frame counts as not found', 0.0, 1.0),
     'frame_buffer_size': _integer('recent frames kept to match init boxes to their frame',
                                   1, 1000, read_only=True),
+    'frame_buffer_mb': _number('most memory the recent frames take (the newest is always kept)',
+                               1.0, 65536.0, read_only=True),
+    'max_image_pixels': _integer('largest image (width times height) accepted; larger ones are '
+                                 'rejected before decoding', 1, 2 ** 28, read_only=True),
+    'max_image_mb': _number('largest image message accepted (raw or compressed data)',
+                            0.001, 4096.0, read_only=True),
     'init_stamp_tolerance_ms': _number(
         'largest stamp difference between an init box and its frame', 0.0, 10000.0),
     'init_frame_wait_ms': _number(

@@ -29,8 +29,8 @@ from ros_tracker.registry import build_tracker, BuildOptions, spec, weights_labe
 from ros_tracker.ros.conversions import (box_from_detection, candidates_from, detection_label,
                                          outcome_to_detections, stamp_to_ns)
 from ros_tracker.ros.diagnostics import NodeStats, status_message
-from ros_tracker.ros.image_conversions import (compressed_to_bgr8, fill_image, image_to_bgr8,
-                                               ImageConversionError)
+from ros_tracker.ros.image_conversions import (check_image, compressed_to_bgr8, fill_image,
+                                               image_to_bgr8, ImageConversionError, ImageLimits)
 from ros_tracker.ros.node_main import run_node
 from ros_tracker.ros.node_params import (descriptor, node_params_from, NodeParams,
                                          parameter_names, RULES, tracker_descriptor,
@@ -72,7 +72,10 @@ class TrackerNode(LifecycleNode):
         self._worker: threading.Thread | None = None
         self._stop = threading.Event()
         self._wake = threading.Event()
-        self._buffer: FrameBuffer[ImageMsg] = FrameBuffer(self.params.frame_buffer_size)
+        self._buffer: FrameBuffer[ImageMsg] = FrameBuffer(
+            self.params.frame_buffer_size, int(self.params.frame_buffer_mb * 2 ** 20))
+        self._limits = ImageLimits(self.params.max_image_pixels,
+                                   int(self.params.max_image_mb * 2 ** 20))
         self._frame_slot: LatestSlot[ImageMsg] = LatestSlot()
         self._init_slot: LatestSlot[Detection2D] = LatestSlot()
         self._detections_slot: LatestSlot[Detection2DArray] = LatestSlot()
@@ -176,7 +179,8 @@ class TrackerNode(LifecycleNode):
             self.destroy_subscription(subscription)
         self._subscriptions_of_activation = []
         self._buffer.clear()
-        self._frame_slot.take()
+        if self._frame_slot.take() is not None:
+            self._stats.count('dropped')
         self._session.reset()
         self._view = (TargetState.IDLE, '')
         self._lost_pub.publish(Bool(data=True))
@@ -261,11 +265,17 @@ class TrackerNode(LifecycleNode):
         if not self._enabled:
             self._stats.count('skipped')
             return
+        try:
+            check_image(msg, self._limits)
+        except ImageConversionError as error:  # never buffered, so never an init frame
+            self._stats.count('rejected')
+            self._warn(f'image_{error.reason}', f'image dropped: {error}')
+            return
         stamp_ns = stamp_to_ns(msg.header.stamp)
         latest = self._buffer.latest()
         if latest is not None and stamp_ns < latest[0]:
             self._buffer.clear()  # a new timeline (bag loop, simulator reset): old frames mislead
-        self._buffer.push(stamp_ns, msg)
+        self._buffer.push(stamp_ns, msg, len(msg.data))
         if self._frame_slot.put(msg):
             self._stats.count('dropped')
         self._wake.set()
@@ -346,8 +356,10 @@ class TrackerNode(LifecycleNode):
             if detections is not None and self._session.state is not TargetState.TRACKING:
                 self._guarded(self._handle_detections, detections)
             frame_msg = self._frame_slot.take()
-            if frame_msg is not None and self._enabled:
-                self._guarded(self._handle_frame, frame_msg)
+            if frame_msg is not None:
+                ending = self._guarded(self._handle_frame, frame_msg) if self._enabled else \
+                    'skipped'
+                self._stats.count(ending or 'rejected')
 
     def _apply_settings(self) -> None:
         """Pending reset and live parameter changes, applied between two tracker steps."""
@@ -362,11 +374,11 @@ class TrackerNode(LifecycleNode):
         session.hysteresis.found_after = params.found_after_frames
         self._view = (session.state, session.track_id)
 
-    def _guarded(self, handler: Any, msg: Any) -> None:
-        """Run one step; any fault drops the target, publishes lost and counts as a failure,
-        so the worker never dies."""
+    def _guarded(self, handler: Callable[[Any], str | None], msg: Any) -> str | None:
+        """Run one step and return what it returns; any fault drops the target, publishes lost
+        and counts as a failure (returning None), so the worker never dies."""
         try:
-            handler(msg)
+            return handler(msg)
         except Exception as error:  # an unforeseen fault must not stop tracking for good
             self._stats.count('failures')
             self._session.reset()
@@ -374,6 +386,7 @@ class TrackerNode(LifecycleNode):
             with self._publish_lock:
                 self._lost_pub.publish(Bool(data=True))
             self._error('fault', f'unexpected error, target dropped: {error!r}')
+            return None
         finally:
             self._initializing = False
 
@@ -462,17 +475,17 @@ class TrackerNode(LifecycleNode):
                 f'y={used.y:.1f} w={used.w:.1f} h={used.h:.1f} on the frame stamped '
                 f'{frame_stamp_ns * 1e-9:.6f}')
 
-    def _handle_frame(self, msg: ImageMsg) -> None:
+    def _handle_frame(self, msg: ImageMsg) -> str:
+        """Track on one frame; returns the counter it ends in."""
         started = time.perf_counter()
         try:
             frame = self._decode(msg)
         except ImageConversionError as error:
-            self._stats.count('rejected')
             self._warn(f'image_{error.reason}', f'image dropped: {error}')
-            return
+            return 'rejected'
         outcome = self._session.process(frame, stamp_to_ns(msg.header.stamp))
-        if outcome is None:
-            return
+        if outcome is None:  # the frame an init box was just drawn on
+            return 'used_for_init'
         if outcome.tracker_failed:
             self._stats.count('failures')
         if outcome.warning:
@@ -480,9 +493,11 @@ class TrackerNode(LifecycleNode):
             log('failure' if outcome.tracker_failed else 'frame', outcome.warning)
         if outcome.result is not None:
             self._stats.last_score = outcome.result.confidence
-        if self._publish(msg.header, outcome, frame):
-            latency_ms = (self.get_clock().now().nanoseconds - outcome.stamp_ns) * 1e-6
-            self._stats.record((time.perf_counter() - started) * 1e3, latency_ms)
+        if not self._publish(msg.header, outcome, frame):
+            return 'dropped'  # a reset came in while the tracker worked
+        latency_ms = (self.get_clock().now().nanoseconds - outcome.stamp_ns) * 1e-6
+        self._stats.record((time.perf_counter() - started) * 1e3, latency_ms)
+        return 'processed'
 
     def _publish(self, header: Header, outcome: FrameOutcome, frame: np.ndarray) -> bool:
         """Publish a step's outcome unless a reset came in meanwhile (then it is dropped and

@@ -102,6 +102,29 @@ def build_task(model: str, data_specs: list[str], val_specs: list[str], run: Run
     return task, described
 
 
+#: Settings a resumed run may change: how long it runs and how it reports, not what it learns.
+RESUMABLE_CHANGES = {'run.steps', 'run.progress', 'run.log_every', 'run.val_every',
+                     'run.checkpoint_every', 'run.workers', 'torch'}
+
+
+def _flatten(settings: Mapping[str, Any], prefix: str = '') -> dict[str, Any]:
+    flat = {}
+    for key, value in settings.items():
+        if isinstance(value, Mapping):
+            flat.update(_flatten(value, f'{prefix}{key}.'))
+        else:
+            flat[f'{prefix}{key}'] = value
+    return flat
+
+
+def settings_changes(previous: Mapping[str, Any], current: Mapping[str, Any]) -> list[str]:
+    """'name: old -> new' for every setting that differs between two settings.json contents,
+    except those a resumed run may change."""
+    old, new = _flatten(previous), _flatten(current)
+    return [f'{name}: {old.get(name)!r} -> {new.get(name)!r}' for name in sorted({*old, *new})
+            if name not in RESUMABLE_CHANGES and old.get(name) != new.get(name)]
+
+
 def run_training(model: str, data_specs: list[str], val_specs: list[str], out: Path,
                  run: RunSettings, overrides: Mapping[str, Any], weights: str | None = None,
                  backbone: str | None = None, fresh: bool = False,
@@ -112,6 +135,15 @@ def run_training(model: str, data_specs: list[str], val_specs: list[str], out: P
     dist = Distributed(run.device)
     task, described = build_task(model, data_specs, val_specs, run, overrides, dist, weights,
                                  backbone, teacher)
+    described = json.loads(json.dumps(described))  # as settings.json holds it
+    settings_file = out / 'settings.json'
+    if not fresh and (out / 'last.pt').is_file() and settings_file.is_file():
+        changes = settings_changes(json.loads(settings_file.read_text(encoding='utf-8')),
+                                   described)
+        if changes:
+            raise ValueError(f'{out / "last.pt"} was trained with other settings ('
+                             + '; '.join(changes) + '): resuming would mix two runs; use '
+                             '--fresh to start over, or the same settings to resume')
     if dist.is_main:
         print(f'{model}: {task.data.describe()} for training'
               + (f', {task.validation.describe()} held out' if task.validation else '')

@@ -1,12 +1,12 @@
 import json
 
-from ros_tracker.cli import CONFIG
 from ros_tracker.datasets.sequence import read_uniform_sequence
 from ros_tracker.evaluation.campaign import cache_path, evaluate, Evaluation
 from ros_tracker.registry import BuildOptions, load_tracker_config
+from ros_tracker.share import config_file
 from scenes import write_sequence
 
-CSRT = Evaluation('csrt', load_tracker_config(CONFIG / 'csrt.yaml', 'csrt'), BuildOptions())
+CSRT = Evaluation('csrt', load_tracker_config(config_file('csrt'), 'csrt'), BuildOptions())
 
 
 def sequences(root):

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 import re
 import shlex
+import shutil
 import signal
 import subprocess
 import time
@@ -163,17 +164,19 @@ def test_a_node_that_exits_with_status_2_fails_the_launch(installed):
     assert 'tracker_node exited with status 2' in output
 
 
-def test_params_file_alone_selects_its_tracker(installed, tmp_path):
+def test_params_file_alone_selects_its_tracker_and_rviz_is_optional(installed, tmp_path):
     _, install, env = installed
     config = install / 'ros_tracker' / 'share' / 'ros_tracker' / 'config' / 'static.yaml'
-    launch = Launch(f'ros2 launch ros_tracker track.launch.py params_file:={config}', env,
-                    tmp_path / 'launch.log')
+    launch = Launch(f'ros2 launch ros_tracker track.launch.py params_file:={config} rviz:=true',
+                    env, tmp_path / 'launch.log')
     try:
         deadline = time.monotonic() + WAIT_S
         while 'loaded and warmed up' not in launch.log() and time.monotonic() < deadline:
             assert launch.process.poll() is None, launch.log()
             time.sleep(0.1)
         assert 'static tracker (weights: none) loaded and warmed up' in launch.log()
+        if shutil.which('rviz2', path=env['PATH']) is None:
+            assert 'rviz:=true, but rviz2 is not installed: not starting it' in launch.log()
     finally:
         assert launch.stop() == 0, launch.log()
 

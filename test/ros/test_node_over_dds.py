@@ -5,6 +5,7 @@ Every wait ends on an event (a message, a log line, a service answer); none depe
 
 import itertools
 import math
+import signal
 import subprocess
 import sys
 
@@ -276,6 +277,15 @@ def test_diagnostics_report_counters_and_state(client):
     expected = {'rate_hz', 'processing_ms_median', 'latency_ms_median', 'frames_dropped',
                 'frames_skipped', 'seconds_without_image'}
     assert expected <= set(values)
+
+    def accounted(status) -> bool:
+        count = {kv.key: int(kv.value) for kv in status.values if kv.key.startswith('frames_')}
+        return count['frames_received'] == sum(count[f'frames_{ending}'] for ending in (
+            'processed', 'dropped', 'rejected', 'skipped', 'used_for_init'))
+
+    # Earlier tests sent bad frames, paused the node and initialized on buffered frames: once
+    # nothing is in flight, every received frame is in exactly one counter.
+    client.wait_until(lambda: accounted(statuses[-1]), 'received = the sum of the endings')
     client.node.destroy_subscription(subscription)
 
 
@@ -385,6 +395,51 @@ def test_the_node_runs_every_network_tracker(ros, tmp_path, tracker, weights):
         assert 0.0 <= detection.results[0].hypothesis.score <= 1.0
         assert (f'{tracker} tracker (weights: {weights}) loaded and warmed up on cpu'
                 in process.log())
+        random_warning = f'[WARN] [{name}]: {tracker} runs with RANDOM (untrained) weights'
+        assert (random_warning in process.log()) == (weights == 'random')
     finally:
         client.close()
         assert process.stop() == 0, process.log()
+
+
+def test_ctrl_c_while_atom_initializes_exits_cleanly(ros, tmp_path):
+    process = NodeProcess(tmp_path, {**PARAMETERS, 'tracker': 'atom'}, name='stopped_tracker')
+    client = Client('stopped_tracker')
+    try:
+        client.wait_for_node()
+        stamp = next(STAMPS)
+        frame, box = scene(60, 100)
+        client.publish_image(fill_image(Image(), frame), stamp)
+        client.init(box, stamp)
+        for _ in range(20):  # 0.2 s: the node has the box; ATOM's init takes seconds on a CPU
+            client.executor.spin_once(timeout_sec=0.01)
+        assert 'initialized' not in process.log(), 'Ctrl-C must come during the init'
+    finally:
+        client.close()
+    assert process.stop() == 0, process.log()
+    log = process.log()
+    assert 'initialized track_1' in log, 'the init in progress finished and was published'
+    assert 'Traceback' not in log and 'RCLError' not in log
+
+
+def test_ctrl_c_at_100_hz_input_exits_cleanly(ros, tmp_path):
+    process = NodeProcess(tmp_path, PARAMETERS, name='busy_tracker')
+    client = Client('busy_tracker')
+    try:
+        client.wait_for_node()
+        stamp = next(STAMPS)
+        client.send(scene(40, 100)[0], stamp)
+        client.init(scene(40, 100)[1], stamp)
+        client.wait_until(lambda: client.detections[stamp].detections, 'the init outcome')
+        image = fill_image(Image(), scene(43, 100)[0])
+        for _ in range(100):  # one second at 100 Hz, then Ctrl-C while frames still arrive
+            client.publish_image(image, next(STAMPS))
+            client.executor.spin_once(timeout_sec=0.01)
+        process.process.send_signal(signal.SIGINT)
+        for _ in range(20):
+            client.publish_image(image, next(STAMPS))
+            client.executor.spin_once(timeout_sec=0.01)
+    finally:
+        client.close()
+    assert process.stop() == 0, process.log()
+    assert 'Traceback' not in process.log() and 'RCLError' not in process.log()

@@ -5,7 +5,7 @@ import pytest
 from ros_tracker.cli import main
 from ros_tracker.training.atom_samples import PairSettings
 from ros_tracker.training.atom_trainer import AtomRecipe
-from ros_tracker.training.command import apply_overrides, parse_overrides
+from ros_tracker.training.command import apply_overrides, parse_overrides, settings_changes
 from ros_tracker.weights import CheckpointError
 
 
@@ -23,6 +23,29 @@ def test_train_command_writes_weights_settings_and_metrics(tiny_data, tmp_path, 
     assert rows[0].startswith('step,loss,lr,samples_per_s') and len(rows) == 3
     assert main(['plot-training', str(out)]) == 0
     assert (out / 'learning_curves.png').stat().st_size > 10_000
+
+
+def test_resume_refuses_other_settings_unless_fresh(tiny_data, tmp_path):
+    out = tmp_path / 'run'
+    command = ['train', 'atom', '--data', f'uniform:{tiny_data}', '--out', str(out),
+               '--steps', '1', '--workers', '0', '--val-every', '0', '--set', 'val_samples=2',
+               '--set', 'output_size=64', '--no-progress', '--device', 'cpu']
+    assert main(command + ['--set', 'batch_size=2']) == 0
+    with pytest.raises(ValueError, match=r'trained with other settings \(recipe.batch_size: 2 '
+                                         r'-> 3\): resuming would mix two runs; use --fresh'):
+        main(command + ['--set', 'batch_size=3'])
+    assert json.loads((out / 'settings.json').read_text())['recipe']['batch_size'] == 2
+    longer = list(command)
+    longer[longer.index('--steps') + 1] = '2'  # running on is a resume, not other settings
+    assert main(longer + ['--set', 'batch_size=2']) == 0
+    assert main(command + ['--set', 'batch_size=3', '--fresh']) == 0
+    assert json.loads((out / 'settings.json').read_text())['recipe']['batch_size'] == 3
+
+
+def test_settings_changes_name_what_differs_except_run_length_and_reporting():
+    old = {'run': {'steps': 10, 'seed': 0}, 'recipe': {'lr': 0.1}, 'torch': '2.13.0'}
+    new = {'run': {'steps': 20, 'seed': 1}, 'recipe': {'lr': 0.1}, 'torch': '2.14.1'}
+    assert settings_changes(old, new) == ['run.seed: 0 -> 1']
 
 
 def test_overrides_are_typed_and_unknown_keys_are_refused():
