@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+import re
 import statistics
 import threading
 import time
@@ -150,8 +151,10 @@ def run_responsiveness(settings: BenchSettings, cycles: int = 4) -> Path:
         rclpy.try_shutdown()
         stop_node(node)
     height, width = frames[0].shape[:2]
+    loaded = re.search(r'loaded and warmed up on (\S+)', (settings.out / 'node.log').read_text())
     document = {'tracker': settings.tracker, 'sequence': settings.sequence,
-                'frame_size': f'{width}x{height}', 'device': settings.device,
+                'frame_size': f'{width}x{height}',
+                'device': loaded.group(1) if loaded else settings.device,
                 'weights': weights_label(settings.tracker, settings.weights),
                 'rate_hz': settings.rate_hz, 'cycles': cycles, **environment(),
                 'requests': {phase: {request: _summary(values)
