@@ -8,6 +8,7 @@ publishes the frames and the init box and timestamps the detections as they arri
 from __future__ import annotations
 
 from collections import deque
+from contextlib import contextmanager
 from dataclasses import dataclass
 import json
 import os
@@ -16,6 +17,7 @@ import signal
 import subprocess
 import threading
 import time
+from typing import Callable, Iterator, TypeVar
 
 import cv2
 import numpy as np
@@ -240,6 +242,36 @@ def stop_node(process: subprocess.Popen) -> None:
             process.kill()
 
 
+C = TypeVar('C', bound=BenchClient)
+
+
+@contextmanager
+def node_and_client(settings: BenchSettings, make_client: Callable[[], C],
+                    image_reliability: str = '') -> Iterator[C]:
+    """The tracker node in its own process (log in out/node.log) and a client spinning in a
+    thread of this one, once the client sees the node ready; both stopped on exit."""
+    settings.out.mkdir(parents=True, exist_ok=True)
+    node = start_node(settings, settings.out / 'node.log', image_reliability)
+    rclpy.init(args=[])
+    client = make_client()
+    executor = SingleThreadedExecutor()
+    executor.add_node(client)
+    threading.Thread(target=executor.spin, daemon=True).start()
+    try:
+        deadline = time.monotonic() + READY_TIMEOUT_S
+        while not client.node_ready():
+            if node.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f'the tracker node did not come up; see '
+                                   f'{settings.out / "node.log"}')
+            time.sleep(0.1)
+        yield client
+    finally:
+        executor.shutdown()
+        client.destroy_node()
+        rclpy.try_shutdown()
+        stop_node(node)
+
+
 def run_node_benchmark(settings: BenchSettings) -> Path:
     """Measure, write out/node_benchmark.json and return its path."""
     frames, box = load_frames(settings)
@@ -250,30 +282,12 @@ def run_node_benchmark(settings: BenchSettings) -> Path:
     images = [fill_image(Image(header=Header(frame_id='camera')), f) for f in frames]
     answer_timeout_s = max(2.0, 20e-3 * max(bare_ms))
     init_timeout_s = answer_timeout_s + 5e-3 * init_ms  # ATOM's init takes seconds on a CPU
-    node = start_node(settings, settings.out / 'node.log')
-    rclpy.init(args=[])
-    client = BenchClient()
-    executor = SingleThreadedExecutor()
-    executor.add_node(client)
-    spinner = threading.Thread(target=executor.spin, daemon=True)
-    spinner.start()
-    try:
-        deadline = time.monotonic() + READY_TIMEOUT_S
-        while not client.node_ready():
-            if node.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f'the tracker node did not come up; see '
-                                   f'{settings.out / "node.log"}')
-            time.sleep(0.1)
+    with node_and_client(settings, BenchClient) as client:
         playbacks = []
         for play in (lambda: _paced(client, images[1:], settings.rate_hz, answer_timeout_s),
                      lambda: _full_speed(client, images[1:], answer_timeout_s)):
             client.initialize(images[0], box, init_timeout_s)
             playbacks.append(play())
-    finally:
-        executor.shutdown()
-        client.destroy_node()
-        rclpy.try_shutdown()
-        stop_node(node)
     height, width = frames[0].shape[:2]
     document = {'tracker': settings.tracker, 'sequence': settings.sequence,
                 'frame_size': f'{width}x{height}', 'device': device,

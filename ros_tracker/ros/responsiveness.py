@@ -17,8 +17,6 @@ import threading
 import time
 
 from rcl_interfaces.srv import GetParameters
-import rclpy
-from rclpy.executors import SingleThreadedExecutor
 from sensor_msgs.msg import Image
 from std_msgs.msg import Header
 from std_srvs.srv import Trigger
@@ -28,8 +26,8 @@ from ros_tracker.evaluation.results import environment
 from ros_tracker.registry import weights_label
 from ros_tracker.ros.image_conversions import fill_image
 from ros_tracker.ros.launch_config import NODE_NAME
-from ros_tracker.ros.node_benchmark import (BenchClient, BenchSettings, load_frames, start_node,
-                                            stop_node)
+from ros_tracker.ros.node_benchmark import (BenchClient, BenchSettings, load_frames,
+                                            node_and_client)
 
 PROBE_PERIOD_S = 0.02
 ANSWER_TIMEOUT_S = 10.0
@@ -45,6 +43,9 @@ class ProbeClient(BenchClient):
         super().__init__()
         self.get_parameters = self.create_client(GetParameters,
                                                  f'/{NODE_NAME}/get_parameters')
+
+    def node_ready(self) -> bool:
+        return super().node_ready() and self.get_parameters.service_is_ready()
 
     def timed_call(self, client, request) -> float:
         """Milliseconds from sending request to its answer (the executor spins elsewhere)."""
@@ -126,30 +127,11 @@ def run_responsiveness(settings: BenchSettings, cycles: int = 4) -> Path:
     """Measure, write out/callbacks.json and return its path."""
     frames, box = load_frames(settings)
     images = [fill_image(Image(header=Header(frame_id='camera')), f) for f in frames]
-    settings.out.mkdir(parents=True, exist_ok=True)
     # Reliable images: a best-effort transport may lose the frame an init box refers to.
-    node = start_node(settings, settings.out / 'node.log', image_reliability='reliable')
-    rclpy.init(args=[])
-    client = ProbeClient()
-    executor = SingleThreadedExecutor()
-    executor.add_node(client)
-    spinner = threading.Thread(target=executor.spin, daemon=True)
-    spinner.start()
-    try:
-        deadline = time.monotonic() + READY_TIMEOUT_S
-        while not (client.node_ready() and client.get_parameters.service_is_ready()):
-            if node.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f'the tracker node did not come up; see '
-                                   f'{settings.out / "node.log"}')
-            time.sleep(0.1)
+    with node_and_client(settings, ProbeClient, image_reliability='reliable') as client:
         with Prober(client) as prober:
             for cycle in range(cycles):
                 _cycle(client, prober, images, box, settings.rate_hz, cycle % 2 == 0)
-    finally:
-        executor.shutdown()
-        client.destroy_node()
-        rclpy.try_shutdown()
-        stop_node(node)
     height, width = frames[0].shape[:2]
     loaded = re.search(r'loaded and warmed up on (\S+)', (settings.out / 'node.log').read_text())
     document = {'tracker': settings.tracker, 'sequence': settings.sequence,

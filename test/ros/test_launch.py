@@ -105,13 +105,6 @@ class Camera:
 
 
 @pytest.fixture(scope='module')
-def ros():
-    rclpy.init()
-    yield
-    rclpy.try_shutdown()
-
-
-@pytest.fixture(scope='module')
 def installed(ros2_env, colcon_installed):
     """The environment of a user who sourced the workspace holding this package."""
     return colcon_installed

@@ -4,8 +4,6 @@ import itertools
 
 from lifecycle_msgs.msg import State, Transition
 from lifecycle_msgs.srv import ChangeState, GetState
-import pytest
-import rclpy
 from std_srvs.srv import Trigger
 
 from node_harness import Client, NodeProcess
@@ -13,13 +11,6 @@ from scenes import scene
 
 PARAMETERS = {'tracker': 'csrt', 'image_reliability': 'reliable', 'warning_period_s': 0.0}
 STAMPS = itertools.count(2_000_000_000_000, 33_000_000)
-
-
-@pytest.fixture(scope='module')
-def ros():
-    rclpy.init()
-    yield
-    rclpy.try_shutdown()
 
 
 class Lifecycle:

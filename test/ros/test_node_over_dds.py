@@ -14,7 +14,6 @@ from diagnostic_msgs.msg import DiagnosticArray
 import numpy as np
 import pytest
 from rcl_interfaces.srv import SetParameters
-import rclpy
 from rclpy.parameter import Parameter
 from sensor_msgs.msg import CompressedImage, Image
 from std_msgs.msg import Header
@@ -36,13 +35,6 @@ PARAMETERS = {
     'autostart': True,
 }
 STAMPS = itertools.count(1_000_000_000_000, 33_000_000)  # 1000 s, then 33 ms apart
-
-
-@pytest.fixture(scope='module')
-def ros():
-    rclpy.init()
-    yield
-    rclpy.try_shutdown()
 
 
 @pytest.fixture(scope='module')
@@ -320,10 +312,7 @@ def test_stale_input_warns_and_publishes_lost(ros, tmp_path):
             s for s in msg.status if s.name == '/stale_tracker: tracking'), 10)
     try:
         client.wait_for_node()
-        stamp = next(STAMPS)
-        client.send(scene(40, 100)[0], stamp)
-        client.init(scene(40, 100)[1], stamp)
-        client.wait_until(lambda: client.detections[stamp].detections, 'the init outcome')
+        start_tracking(client)
         client.wait_until(lambda: client.lost[-1] is False, 'lost: false while tracking')
         process.wait_for_log('no image for')
         assert 'publishing lost: true (the target is kept for when images resume)' in process.log()
@@ -428,10 +417,7 @@ def test_ctrl_c_at_100_hz_input_exits_cleanly(ros, tmp_path):
     client = Client('busy_tracker')
     try:
         client.wait_for_node()
-        stamp = next(STAMPS)
-        client.send(scene(40, 100)[0], stamp)
-        client.init(scene(40, 100)[1], stamp)
-        client.wait_until(lambda: client.detections[stamp].detections, 'the init outcome')
+        start_tracking(client)
         image = fill_image(Image(), scene(43, 100)[0])
         for _ in range(100):  # one second at 100 Hz, then Ctrl-C while frames still arrive
             client.publish_image(image, next(STAMPS))
