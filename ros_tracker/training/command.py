@@ -119,10 +119,11 @@ def _flatten(settings: Mapping[str, Any], prefix: str = '') -> dict[str, Any]:
 
 def settings_changes(previous: Mapping[str, Any], current: Mapping[str, Any]) -> list[str]:
     """'name: old -> new' for every setting that differs between two settings.json contents,
-    except those a resumed run may change."""
+    except those a resumed run may change and those the previous run's version did not have
+    yet."""
     old, new = _flatten(previous), _flatten(current)
-    return [f'{name}: {old.get(name)!r} -> {new.get(name)!r}' for name in sorted({*old, *new})
-            if name not in RESUMABLE_CHANGES and old.get(name) != new.get(name)]
+    return [f'{name}: {old.get(name)!r} -> {new.get(name)!r}' for name in sorted(old)
+            if name not in RESUMABLE_CHANGES and old[name] != new.get(name)]
 
 
 def run_training(model: str, data_specs: list[str], val_specs: list[str], out: Path,

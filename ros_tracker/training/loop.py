@@ -204,6 +204,8 @@ class TrainingTask(abc.ABC):
     model: nn.Module
     optimizer: torch.optim.Optimizer
     scaler: torch.amp.GradScaler
+    #: Largest global L2 norm of the gradients; larger ones are scaled down to it (0: never).
+    grad_clip: float = 0.0
 
     @abc.abstractmethod
     def batches(self, start_step: int, end_step: int) -> Iterator[Any]:
@@ -246,9 +248,13 @@ class TrainingTask(abc.ABC):
             group['lr'] = lr * group.get('lr_scale', 1.0)
 
     def optimize(self, loss: Tensor) -> float:
-        """One optimizer step on loss (scaled under mixed precision); returns the loss."""
+        """One optimizer step on loss (scaled under mixed precision, gradients clipped to
+        grad_clip); returns the loss."""
         self.optimizer.zero_grad(set_to_none=True)
         self.scaler.scale(loss).backward()
+        if self.grad_clip > 0:
+            self.scaler.unscale_(self.optimizer)
+            nn.utils.clip_grad_norm_(self.model.parameters(), self.grad_clip)
         self.scaler.step(self.optimizer)
         self.scaler.update()
         return float(loss.detach())

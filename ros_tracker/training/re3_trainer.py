@@ -63,6 +63,9 @@ class Re3Recipe:
             box's place in the crop (Re3Net.start_at): the stay-where-you-started tracker. The
             paper's random output layer answers random boxes, which on little data the network
             spends many steps unlearning.
+        grad_clip: largest global L2 norm of a step's gradients (0: no clipping). The official
+            Re3 code does not clip; the LSTMs unrolled over up to 32 steps can blow a step up,
+            and a clipped step at most moves the weights as far as a step of that norm.
     """
 
     batch_size: int = 64
@@ -85,6 +88,7 @@ class Re3Recipe:
     val_frames: int = 100
     val_sequences: int = 20
     start_at_previous_box: bool = False
+    grad_clip: float = 10.0
 
 
 def paper_recipe(variant: str) -> Re3Recipe:
@@ -168,6 +172,7 @@ class Re3Training(TrainingTask):
              {'params': rest, 'lr_scale': 1.0}], lr=recipe.lr, weight_decay=recipe.weight_decay)
         self.amp = settings.amp and dist.device.type == 'cuda'
         self.scaler = torch.amp.GradScaler('cuda', enabled=self.amp)
+        self.grad_clip = recipe.grad_clip
         self.plateaus = 0
         self.best_val_loss = math.inf
         self.stale_validations = 0

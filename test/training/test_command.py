@@ -42,9 +42,11 @@ def test_resume_refuses_other_settings_unless_fresh(tiny_data, tmp_path):
     assert json.loads((out / 'settings.json').read_text())['recipe']['batch_size'] == 3
 
 
-def test_settings_changes_name_what_differs_except_run_length_and_reporting():
+def test_settings_changes_name_what_differs_except_run_length_reporting_and_new_ones():
     old = {'run': {'steps': 10, 'seed': 0}, 'recipe': {'lr': 0.1}, 'torch': '2.13.0'}
-    new = {'run': {'steps': 20, 'seed': 1}, 'recipe': {'lr': 0.1}, 'torch': '2.14.1'}
+    new = {'run': {'steps': 20, 'seed': 1}, 'recipe': {'lr': 0.1, 'grad_clip': 10.0},
+           'torch': '2.14.1'}
+    # A setting the earlier version did not have (grad_clip) does not block its resume.
     assert settings_changes(old, new) == ['run.seed: 0 -> 1']
 
 

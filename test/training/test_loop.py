@@ -5,7 +5,7 @@ import torch
 
 from ros_tracker.training.loop import (fixed_batches, load_checkpoint, MetricsLog,
                                        restore_rng_states, rng_states, save_checkpoint,
-                                       StepBatches)
+                                       StepBatches, TrainingTask)
 from ros_tracker.weights import CheckpointError
 
 
@@ -80,3 +80,41 @@ def test_combined_training_data_numbers_its_sources(tmp_path):
 def test_fixed_batches_cover_every_index_once():
     assert [list(b) for b in fixed_batches(7, 3)] == [[0, 1, 2], [3, 4, 5], [6]]
     assert list(fixed_batches(0, 3)) == []
+
+
+class _LinearTask(TrainingTask):
+    """The shared optimizer step on a one-layer model: only optimize is exercised."""
+
+    def __init__(self, grad_clip: float) -> None:
+        torch.manual_seed(0)
+        self.model = torch.nn.Linear(4, 1)
+        self.optimizer = torch.optim.SGD(self.model.parameters(), lr=0.0)
+        self.scaler = torch.amp.GradScaler('cuda', enabled=False)
+        self.grad_clip = grad_clip
+
+    def batches(self, start_step, end_step):
+        return iter(())
+
+    def train_step(self, step, batch):
+        return self.optimize(self.model(batch).sum())
+
+    def validate(self):
+        return {}
+
+    def export(self, path):
+        return ''
+
+
+def gradient_norm(model: torch.nn.Module) -> float:
+    return float(torch.linalg.vector_norm(torch.stack([p.grad.norm() for p in
+                                                       model.parameters()])))
+
+
+@pytest.mark.parametrize('grad_clip, expected', [(0.0, 'unclipped'), (1.0, 1.0)])
+def test_gradients_are_clipped_to_the_global_norm(grad_clip, expected):
+    task = _LinearTask(grad_clip)
+    batch = torch.full((8, 4), 10.0)  # d(sum)/dw = 80 per weight, d/db = 8: norm ~160.2
+    task.train_step(0, batch)
+    unclipped = (4 * 80.0 ** 2 + 8.0 ** 2) ** 0.5
+    assert gradient_norm(task.model) == pytest.approx(
+        unclipped if expected == 'unclipped' else expected, rel=1e-5)
