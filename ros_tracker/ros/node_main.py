@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from typing import Callable, TypeVar
 
 import rclpy
@@ -18,10 +19,12 @@ def run_node(make_node: Callable[[], N], name: str, args: list[str] | None = Non
     """Create a node and spin it until Ctrl-C, an external shutdown or done(node).
 
     A ValueError while the node is created or spun (an invalid parameter, a tracker that
-    cannot load) ends the process with status 2 and the error's message. Ctrl-C reaches this
-    loop as KeyboardInterrupt while the ROS context is still valid, so cleanup (which runs
-    before the node is destroyed) can let a worker finish publishing before rclpy shuts down.
+    cannot load) ends the process with status 2 and the error's message. Ctrl-C and SIGTERM
+    reach this loop as KeyboardInterrupt while the ROS context is still valid, so cleanup
+    (which runs before the node is destroyed) can let a worker finish its step and publish
+    before rclpy shuts down; further signals are ignored until then.
     """
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     rclpy.init(args=args, signal_handler_options=SignalHandlerOptions.NO)
     node = None
     try:
@@ -34,6 +37,8 @@ def run_node(make_node: Callable[[], N], name: str, args: list[str] | None = Non
         rclpy.logging.get_logger(name).fatal(str(error))
         raise SystemExit(2) from None
     finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         if node is not None:
             cleanup(node)
             node.destroy_node()

@@ -3,8 +3,9 @@ import numpy as np
 import pytest
 from sensor_msgs.msg import CompressedImage, Image
 
-from ros_tracker.ros.image_conversions import (array_to_bgr8, compressed_to_bgr8, fill_image,
-                                               image_to_array, ImageConversionError)
+from ros_tracker.ros.image_conversions import (array_to_bgr8, check_image, compressed_size,
+                                               compressed_to_bgr8, fill_image, image_to_array,
+                                               ImageConversionError, ImageLimits)
 
 RNG = np.random.default_rng(3)
 
@@ -75,3 +76,46 @@ def test_compressed_images_decode_and_garbage_is_an_error():
                           frame)
     with pytest.raises(ImageConversionError, match='could not decode 3 bytes'):
         compressed_to_bgr8(CompressedImage(format='jpeg', data=b'abc'))
+
+
+LIMITS = ImageLimits(max_pixels=640 * 480, max_bytes=2 ** 20)
+
+
+def test_compressed_size_reads_png_and_jpeg_headers():
+    frame = RNG.integers(0, 255, (48, 64, 3), dtype=np.uint8)
+    for extension in ('.png', '.jpg'):
+        data = cv2.imencode(extension, frame)[1].tobytes()
+        assert compressed_size(data) == (64, 48), extension
+    assert compressed_size(b'GIF89a' + bytes(20)) is None
+    assert compressed_size(b'\xff\xd8\xff\xe0\x00') is None  # a JPEG cut off in its header
+
+
+@pytest.mark.parametrize('message, reason', [
+    (CompressedImage(format='jpeg', data=b''), 'empty'),
+    (CompressedImage(format='jpeg', data=b'not an image at all'), 'decode'),
+    (CompressedImage(format='png', data=bytes(2 ** 20 + 1)), 'too_large'),
+    # A small PNG whose header announces 16000x12000 pixels: refused before decoding.
+    (CompressedImage(format='png', data=b'\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR'
+                     + (16000).to_bytes(4, 'big') + (12000).to_bytes(4, 'big') + bytes(40)),
+     'too_large'),
+    (Image(height=481, width=640, encoding='mono8', step=640, data=bytes(640 * 481)),
+     'too_large'),
+    (Image(height=10, width=10, encoding='yuv422', step=20, data=bytes(200)), 'encoding'),
+    (Image(height=10, width=10, encoding='rgb8', step=30, data=bytes(100)), 'truncated'),
+])
+def test_check_image_refuses_from_the_header(message, reason):
+    with pytest.raises(ImageConversionError) as error:
+        check_image(message, LIMITS)
+    assert error.value.reason == reason
+
+
+def test_check_image_accepts_images_within_the_limits():
+    frame = RNG.integers(0, 255, (480, 640, 3), dtype=np.uint8)
+    check_image(fill_image(Image(), frame), ImageLimits(640 * 480, 2 ** 21))
+    jpeg = cv2.imencode('.jpg', frame)[1].tobytes()
+    check_image(CompressedImage(format='jpeg', data=jpeg), LIMITS)
+
+
+def test_an_empty_compressed_image_is_a_conversion_error_not_a_crash():
+    with pytest.raises(ImageConversionError, match='empty compressed image'):
+        compressed_to_bgr8(CompressedImage(format='jpeg', data=b''))

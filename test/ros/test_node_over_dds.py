@@ -412,7 +412,8 @@ def test_ctrl_c_while_atom_initializes_exits_cleanly(ros, tmp_path):
     assert 'Traceback' not in log and 'RCLError' not in log
 
 
-def test_ctrl_c_at_100_hz_input_exits_cleanly(ros, tmp_path):
+@pytest.mark.parametrize('stop_signal', [signal.SIGINT, signal.SIGTERM])
+def test_ctrl_c_or_sigterm_at_100_hz_input_exits_cleanly(ros, tmp_path, stop_signal):
     process = NodeProcess(tmp_path, PARAMETERS, name='busy_tracker')
     client = Client('busy_tracker')
     try:
@@ -422,7 +423,7 @@ def test_ctrl_c_at_100_hz_input_exits_cleanly(ros, tmp_path):
         for _ in range(100):  # one second at 100 Hz, then Ctrl-C while frames still arrive
             client.publish_image(image, next(STAMPS))
             client.executor.spin_once(timeout_sec=0.01)
-        process.process.send_signal(signal.SIGINT)
+        process.process.send_signal(stop_signal)
         for _ in range(20):
             client.publish_image(image, next(STAMPS))
             client.executor.spin_once(timeout_sec=0.01)
@@ -430,3 +431,71 @@ def test_ctrl_c_at_100_hz_input_exits_cleanly(ros, tmp_path):
         client.close()
     assert process.stop() == 0, process.log()
     assert 'Traceback' not in process.log() and 'RCLError' not in process.log()
+
+
+def jpeg(frame) -> CompressedImage:
+    return CompressedImage(format='jpeg', data=cv2.imencode('.jpg', frame)[1].tobytes())
+
+
+def png_announcing(width: int, height: int) -> CompressedImage:
+    """A 60-byte PNG whose header claims width x height pixels (a decompression bomb)."""
+    header = (b'\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR' + width.to_bytes(4, 'big')
+              + height.to_bytes(4, 'big'))
+    return CompressedImage(format='png', data=header + bytes(36))
+
+
+BAD_IMAGES = {
+    'raw': [
+        (Image(height=240, width=320, encoding='yuv422', step=640, data=bytes(153600)),
+         "unsupported encoding 'yuv422'"),
+        (Image(height=240, width=320, encoding='bgr8', step=960, data=bytes(1000)),
+         'truncated data: 1000 bytes'),
+        (Image(height=240, width=320, encoding='bgr8', step=100, data=bytes(230400)),
+         'step 100 is smaller than a 320-pixel bgr8 row'),
+        (Image(height=0, width=0, encoding='bgr8', step=0, data=b''), 'empty image (0x0)'),
+        (Image(height=1000, width=1000, encoding='mono8', step=1000, data=bytes(1_000_000)),
+         '1000x1000 pixels exceed max_image_pixels (307200)'),
+    ],
+    'compressed': [
+        (CompressedImage(format='jpeg', data=b''), 'empty compressed image (0 bytes)'),
+        (CompressedImage(format='jpeg', data=b'\xff\xd8' + bytes(500)),
+         "compressed image (format 'jpeg') is neither PNG nor JPEG, or its header is damaged"),
+        (png_announcing(16000, 12000), '16000x12000 pixels exceed max_image_pixels'),
+        (CompressedImage(format='jpeg', data=bytes(2 ** 20 + 1)),
+         '1048577 bytes exceed max_image_mb'),
+    ],
+}
+
+
+@pytest.mark.parametrize('transport', ['raw', 'compressed'])
+def test_every_bad_image_is_rejected_unbuffered_and_tracking_goes_on(ros, tmp_path, transport):
+    name = f'{transport}_input_tracker'
+    parameters = {**PARAMETERS, 'image_transport': transport, 'max_image_pixels': 640 * 480,
+                  'max_image_mb': 1.0}
+    process = NodeProcess(tmp_path, parameters, name=name)
+    client = Client(name)
+    encode = jpeg if transport == 'compressed' else (lambda frame: fill_image(Image(), frame))
+    try:
+        client.wait_for_node(compressed=transport == 'compressed')
+        stamp = next(STAMPS)
+        client.publish_image(encode(scene(40, 100)[0]), stamp)
+        client.init(scene(40, 100)[1], stamp)
+        client.wait_until(lambda: client.detections.get(stamp, Detection2DArray()).detections,
+                          'the init outcome')
+        track_id = client.detections[stamp].detections[0].id
+        for bad, message in BAD_IMAGES[transport]:
+            client.publish_image(bad, next(STAMPS))
+            process.wait_for_log(f'image dropped: {message}')
+        # A zero-stamped init means "the latest frame": the latest valid one, since rejected
+        # frames never enter the buffer.
+        client.init(scene(40, 100)[1], 0, track_id='after_bad_input')
+        process.wait_for_log('initialized after_bad_input')
+        assert 'cannot be decoded' not in process.log()
+        moved = next(STAMPS)
+        client.publish_image(encode(scene(43, 100)[0]), moved)
+        (detection,) = client.wait_for_detections(moved).detections
+        assert detection.id == 'after_bad_input' != track_id
+        assert 'Traceback' not in process.log()
+    finally:
+        client.close()
+        assert process.stop() == 0, process.log()
