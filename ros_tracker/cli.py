@@ -146,6 +146,21 @@ def _bench_callbacks(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bench_reliability(args: argparse.Namespace) -> int:
+    from ros_tracker.ros.node_benchmark import BenchSettings
+    from ros_tracker.ros.reliability import ReliabilitySettings, run_reliability
+    bench = BenchSettings(args.tracker, Path(args.dataset), args.sequence, Path(args.out),
+                          args.layout, args.frames, None, 30.0, args.device, args.weights or '')
+    try:
+        path = run_reliability(ReliabilitySettings(bench, args.rate, args.load_seconds,
+                                                   args.soak_frames))
+    except (RuntimeError, ValueError) as error:
+        print(f'ros-tracker bench-reliability: {error}', file=sys.stderr)
+        return 1
+    print(f'wrote {path}')
+    return 0
+
+
 def _add_conversion(commands: argparse._SubParsersAction, name: str,
                     run: Callable[[argparse.Namespace], int], description: str,
                     source_help: str, example_output: str) -> argparse.ArgumentParser:
@@ -310,12 +325,28 @@ def build_parser() -> argparse.ArgumentParser:
                            help='tracks started (default: %(default)s)')
     callbacks.add_argument('--out', required=True, help='folder for callbacks.json and node.log')
     callbacks.set_defaults(run=_bench_callbacks)
+    reliability = commands.add_parser(
+        'bench-reliability', help='malformed input, a sustained load and a soak through the '
+                                  "node over DDS, with the node's memory (reliability.json)")
+    _add_tracker_and_data(reliability)
+    reliability.add_argument('--sequence', default='OTB/Couple',
+                             help='DATASET/SEQUENCE to play (default: %(default)s)')
+    reliability.add_argument('--frames', type=int, default=100,
+                             help='frames of it played in a loop (default: %(default)s)')
+    reliability.add_argument('--rate', type=float, default=100.0,
+                             help='frames per second of the load (default: %(default)s)')
+    reliability.add_argument('--load-seconds', type=float, default=60.0,
+                             help='duration of the load (default: %(default)s)')
+    reliability.add_argument('--soak-frames', type=int, default=10_000,
+                             help='frames of the soak (default: %(default)s)')
+    reliability.add_argument('--out', required=True, help='folder for reliability.json')
+    reliability.set_defaults(run=_bench_reliability)
     report = commands.add_parser(
         'report', help='write benchmarks.md and the success/precision plots from the results '
                        'of eval and bench-node')
     report.add_argument('results', nargs='+',
-                        help='folders written by ros-tracker eval, bench-node or '
-                             'bench-callbacks')
+                        help='folders written by ros-tracker eval, bench-node, '
+                             'bench-callbacks or bench-reliability')
     report.add_argument('--out', default='docs',
                         help='folder for benchmarks.md and plots/ (default: %(default)s)')
     report.set_defaults(run=_report)

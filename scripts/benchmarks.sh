@@ -6,7 +6,8 @@
 #   2. `ros-tracker bench-node` over real DDS (default Fast DDS transports and the shared-memory
 #      profile config/fastdds_local_large_images.xml);
 #   3. `ros-tracker bench-callbacks`: the node's answer times while ATOM works;
-#   4. `ros-tracker report` over all of them.
+#   4. `ros-tracker bench-reliability`: malformed input, load and soak, with the node's memory;
+#   5. `ros-tracker report` over all of them.
 # Extra arguments go to every eval, e.g. `scripts/benchmarks.sh --device cuda`.
 # ROS 2 traffic stays on this machine (localhost discovery) in a domain of its own.
 set -euo pipefail
@@ -35,13 +36,14 @@ done
 
 "$cli" bench-node --tracker csrt --dataset "$data" --out docs/results/node-csrt-default-dds
 results+=(docs/results/node-csrt-default-dds)
+"$cli" bench-callbacks --tracker atom --dataset "$data" --out docs/results/callbacks-atom
+results+=(docs/results/callbacks-atom)
+"$cli" bench-reliability --tracker kcf --dataset "$data" --out docs/results/reliability-kcf
+results+=(docs/results/reliability-kcf)
 export FASTRTPS_DEFAULT_PROFILES_FILE=$PWD/config/fastdds_local_large_images.xml
 for tracker in kcf csrt atom; do
   "$cli" bench-node --tracker "$tracker" --dataset "$data" --out "docs/results/node-$tracker"
   results+=("docs/results/node-$tracker")
 done
-
-"$cli" bench-callbacks --tracker atom --dataset "$data" --out docs/results/callbacks-atom
-results+=(docs/results/callbacks-atom)
 
 "$cli" report "${results[@]}" --out docs

@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 import torch
 
+from ros_tracker.device import cpu_has_native_bfloat16
 from ros_tracker.evaluation.metrics import (Accuracy, NORMALIZED_THRESHOLDS,
                                             PRECISION_THRESHOLDS, SUCCESS_THRESHOLDS)
 from ros_tracker.evaluation.runner import ResetRun, SequenceRun
@@ -84,8 +85,11 @@ def machine_description() -> str:
 
 
 def environment() -> dict[str, Any]:
-    """Machine, library versions and date, stated next to every measurement."""
+    """Machine, library versions and date, stated next to every measurement; native_bfloat16
+    says whether the CPU multiplies bfloat16 in hardware, which decides the precision of
+    ATOM's backbone under autocast 'auto'."""
     return {'machine': machine_description(),
+            'native_bfloat16': cpu_has_native_bfloat16(),
             'versions': {'torch': torch.__version__, 'opencv': cv2.__version__,
                          'torch_threads': torch.get_num_threads()},
             'date': datetime.date.today().isoformat()}

@@ -222,13 +222,11 @@ def _full_speed(client: BenchClient, images: list[Image], answer_timeout_s: floa
     return playback
 
 
-def start_node(settings: BenchSettings, log_path: Path,
-               image_reliability: str = '') -> subprocess.Popen:
-    """The tracker node for a benchmark, its output in log_path; image_reliability ('': the
-    config's) sets its image QoS."""
+def start_node(settings: BenchSettings, log_path: Path, **optional: str) -> subprocess.Popen:
+    """The tracker node for a benchmark, its output in log_path; optional parameters as in
+    launch_config.parameter_overrides (image_reliability, image_transport, ...)."""
     command = autostarted_node_command(share_directory(), settings.tracker, CAMERA_TOPIC,
-                                       settings.device, settings.weights,
-                                       image_reliability=image_reliability)
+                                       settings.device, settings.weights, **optional)
     with open(log_path, 'w', encoding='utf-8') as log:
         return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
 
@@ -247,11 +245,12 @@ C = TypeVar('C', bound=BenchClient)
 
 @contextmanager
 def node_and_client(settings: BenchSettings, make_client: Callable[[], C],
-                    image_reliability: str = '') -> Iterator[C]:
-    """The tracker node in its own process (log in out/node.log) and a client spinning in a
-    thread of this one, once the client sees the node ready; both stopped on exit."""
+                    **optional: str) -> Iterator[tuple[C, subprocess.Popen]]:
+    """(client, node process): the tracker node in its own process (log in out/node.log) and
+    a client spinning in a thread of this one, once the client sees the node ready; both
+    stopped on exit."""
     settings.out.mkdir(parents=True, exist_ok=True)
-    node = start_node(settings, settings.out / 'node.log', image_reliability)
+    node = start_node(settings, settings.out / 'node.log', **optional)
     rclpy.init(args=[])
     client = make_client()
     executor = SingleThreadedExecutor()
@@ -264,7 +263,7 @@ def node_and_client(settings: BenchSettings, make_client: Callable[[], C],
                 raise RuntimeError(f'the tracker node did not come up; see '
                                    f'{settings.out / "node.log"}')
             time.sleep(0.1)
-        yield client
+        yield client, node
     finally:
         executor.shutdown()
         client.destroy_node()
@@ -282,7 +281,7 @@ def run_node_benchmark(settings: BenchSettings) -> Path:
     images = [fill_image(Image(header=Header(frame_id='camera')), f) for f in frames]
     answer_timeout_s = max(2.0, 20e-3 * max(bare_ms))
     init_timeout_s = answer_timeout_s + 5e-3 * init_ms  # ATOM's init takes seconds on a CPU
-    with node_and_client(settings, BenchClient) as client:
+    with node_and_client(settings, BenchClient) as (client, _):
         playbacks = []
         for play in (lambda: _paced(client, images[1:], settings.rate_hz, answer_timeout_s),
                      lambda: _full_speed(client, images[1:], answer_timeout_s)):

@@ -128,7 +128,7 @@ def run_responsiveness(settings: BenchSettings, cycles: int = 4) -> Path:
     frames, box = load_frames(settings)
     images = [fill_image(Image(header=Header(frame_id='camera')), f) for f in frames]
     # Reliable images: a best-effort transport may lose the frame an init box refers to.
-    with node_and_client(settings, ProbeClient, image_reliability='reliable') as client:
+    with node_and_client(settings, ProbeClient, image_reliability='reliable') as (client, _):
         with Prober(client) as prober:
             for cycle in range(cycles):
                 _cycle(client, prober, images, box, settings.rate_hz, cycle % 2 == 0)
