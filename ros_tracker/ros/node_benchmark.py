@@ -175,9 +175,15 @@ class BenchClient(Node):
     def initialize(self, image: Image, box: Box, timeout_s: float) -> None:
         """Drop any target, then send the first frame and the init box stamped like it until
         the node reports the target on that frame."""
-        done = threading.Event()
-        self.reset_client.call_async(Trigger.Request()).add_done_callback(lambda _: done.set())
-        if not done.wait(timeout_s):
+        # A service seen as ready may not have matched this client's reply reader yet: a
+        # request sent that early gets no answer, so ask again (a reset is idempotent).
+        for _ in range(INIT_ATTEMPTS):
+            done = threading.Event()
+            self.reset_client.call_async(Trigger.Request()).add_done_callback(
+                lambda _: done.set())
+            if done.wait(max(1.0, timeout_s / INIT_ATTEMPTS)):
+                break
+        else:
             raise RuntimeError('the node did not answer ~/reset')
         for _ in range(INIT_ATTEMPTS):
             stamp = self.publish(image)
