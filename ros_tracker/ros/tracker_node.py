@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from dataclasses import asdict
 import sys
-import threading
 import time
-from typing import Any, Callable
+from typing import Any
 
 from diagnostic_msgs.msg import DiagnosticArray
-import numpy as np
 from rcl_interfaces.msg import SetParametersResult
 from rclpy.exceptions import InvalidParameterTypeException, InvalidParameterValueException
 from rclpy.lifecycle import LifecycleNode, LifecycleState, TransitionCallbackReturn
@@ -20,26 +18,20 @@ from std_msgs.msg import Bool, Header
 from std_srvs.srv import SetBool, Trigger
 from vision_msgs.msg import Detection2D, Detection2DArray
 
-from ros_tracker.boxes import Box, InvalidBoxError
-from ros_tracker.detector_init import choose_detection, Selection
-from ros_tracker.frame_buffer import FrameBuffer, LatestSlot
-from ros_tracker.overlay import draw_outcome
+from ros_tracker.frame_buffer import FrameBuffer
 from ros_tracker.params import params_to_dict
 from ros_tracker.registry import build_tracker, BuildOptions, spec, weights_label
-from ros_tracker.ros.conversions import (box_from_detection, candidates_from, detection_label,
-                                         outcome_to_detections, stamp_to_ns)
+from ros_tracker.ros.conversions import stamp_to_ns
 from ros_tracker.ros.diagnostics import NodeStats, status_message
-from ros_tracker.ros.image_conversions import (check_image, compressed_to_bgr8, fill_image,
-                                               image_to_bgr8, ImageConversionError, ImageLimits)
+from ros_tracker.ros.image_conversions import check_image, ImageConversionError, ImageLimits
 from ros_tracker.ros.node_main import run_node
 from ros_tracker.ros.node_params import (descriptor, node_params_from, NodeParams,
                                          parameter_names, RULES, tracker_descriptor,
                                          validation_error)
 from ros_tracker.ros.rate_limited_log import RateLimitedLog
-from ros_tracker.session import FrameOutcome, TargetState, TrackerFailure, TrackingSession
-from ros_tracker.tracker import TrackResult, warm_up
-
-ImageMsg = Image | CompressedImage
+from ros_tracker.ros.tracking_worker import ImageMsg, TrackingWorker, WorkerOutputs
+from ros_tracker.session import TargetState, TrackingSession
+from ros_tracker.tracker import warm_up
 
 
 class TrackerNode(LifecycleNode):
@@ -47,9 +39,9 @@ class TrackerNode(LifecycleNode):
 
     configure loads and warms up the tracker; activate subscribes and starts the worker;
     deactivate stops it and drops the target; cleanup unloads the tracker. Callbacks never wait
-    for the tracker: they store messages (the newest frame, a ring buffer of recent frames for
-    init boxes, the newest init request) or flags, and the worker, which alone drives the
-    tracking session, picks them up.
+    for the tracker: they store messages (the newest frame in the worker's slot, recent frames
+    in a ring buffer for init boxes, the newest init request) or set flags; the worker
+    (tracking_worker.py), which alone drives the tracking session, picks them up.
     """
 
     def __init__(self, **kwargs: Any) -> None:
@@ -60,25 +52,15 @@ class TrackerNode(LifecycleNode):
         self._stats = NodeStats()
         self._failures_reported = 0
         self._session: TrackingSession | None = None
-        self._active = False
+        self._worker: TrackingWorker | None = None
         self._enabled = True
-        self._view = (TargetState.IDLE, '')  # (state, track id), written by the worker only
-        self._initializing = False
-        self._reset_pending = False
         self._stale = False
         self._last_image_at: float | None = None
         self._frame_id = ''
-        self._publish_lock = threading.Lock()
-        self._worker: threading.Thread | None = None
-        self._stop = threading.Event()
-        self._wake = threading.Event()
         self._buffer: FrameBuffer[ImageMsg] = FrameBuffer(
             self.params.frame_buffer_size, int(self.params.frame_buffer_mb * 2 ** 20))
         self._limits = ImageLimits(self.params.max_image_pixels,
                                    int(self.params.max_image_mb * 2 ** 20))
-        self._frame_slot: LatestSlot[ImageMsg] = LatestSlot()
-        self._init_slot: LatestSlot[Detection2D] = LatestSlot()
-        self._detections_slot: LatestSlot[Detection2DArray] = LatestSlot()
         self._subscriptions_of_activation: list[Any] = []
         self._interfaces: list[Any] = []
         self.configure_error = ''
@@ -118,7 +100,8 @@ class TrackerNode(LifecycleNode):
             if error:
                 return SetParametersResult(successful=False, reason=error)
         self.params = node_params_from({**asdict(self.params), **changes})
-        self._wake.set()
+        if self._worker is not None:
+            self._worker.wake()
         return SetParametersResult(successful=True)
 
     # ---- lifecycle --------------------------------------------------------------------------
@@ -166,23 +149,24 @@ class TrackerNode(LifecycleNode):
             self.create_subscription(Detection2D, '~/init', self._init_callback, 5),
             self.create_subscription(Detection2DArray, '~/init_detections',
                                      self._detections_callback, 5)]
-        self._stop.clear()
-        self._active = True
-        self._worker = threading.Thread(target=self._work, name='tracker_worker', daemon=True)
+        self._worker = TrackingWorker(self._session, self._buffer, lambda: self.params,
+                                      self._stats, WorkerOutputs(
+                                          self._detections_pub, self._lost_pub, self._debug_pub,
+                                          self.get_logger().info, self._warn, self._error,
+                                          lambda: self.get_clock().now().nanoseconds,
+                                          self._image_sub.topic_name))
+        self._worker.enabled = self._enabled
         self._worker.start()
         self.get_logger().info(f'active: tracking on {self._image_sub.topic_name}')
         return TransitionCallbackReturn.SUCCESS
 
     def on_deactivate(self, state: LifecycleState) -> TransitionCallbackReturn:
-        self._stop_worker()
         for subscription in self._subscriptions_of_activation:
             self.destroy_subscription(subscription)
         self._subscriptions_of_activation = []
+        self._stop_worker()
         self._buffer.clear()
-        if self._frame_slot.take() is not None:
-            self._stats.count('dropped')
         self._session.reset()
-        self._view = (TargetState.IDLE, '')
         self._lost_pub.publish(Bool(data=True))
         self._free_gpu_cache()
         self.get_logger().info('inactive: subscriptions closed, target dropped')
@@ -249,11 +233,11 @@ class TrackerNode(LifecycleNode):
         self._interfaces = []
 
     def _stop_worker(self) -> None:
-        self._active = False
+        """Stop the worker after its step; a frame it did not reach counts as dropped."""
         if self._worker is not None:
-            self._stop.set()
-            self._wake.set()
-            self._worker.join()
+            self._worker.stop()
+            if self._worker.frames.take() is not None:
+                self._stats.count('dropped')
             self._worker = None
 
     # ---- callbacks: store and wake, never wait for the tracker ------------------------------
@@ -262,7 +246,8 @@ class TrackerNode(LifecycleNode):
         self._stats.count('received')
         self._last_image_at = time.monotonic()
         self._frame_id = msg.header.frame_id
-        if not self._enabled:
+        worker = self._worker
+        if not self._enabled or worker is None:
             self._stats.count('skipped')
             return
         try:
@@ -276,25 +261,26 @@ class TrackerNode(LifecycleNode):
         if latest is not None and stamp_ns < latest[0]:
             self._buffer.clear()  # a new timeline (bag loop, simulator reset): old frames mislead
         self._buffer.push(stamp_ns, msg, len(msg.data))
-        if self._frame_slot.put(msg):
+        if worker.frames.put(msg):
             self._stats.count('dropped')
-        self._wake.set()
+        worker.wake()
 
     def _init_callback(self, msg: Detection2D) -> None:
-        self._init_slot.put(msg)
-        self._wake.set()
+        if self._worker is not None:
+            self._worker.inits.put(msg)
+            self._worker.wake()
 
     def _detections_callback(self, msg: Detection2DArray) -> None:
-        self._detections_slot.put(msg)
-        self._wake.set()
+        if self._worker is not None:
+            self._worker.detector.put(msg)
+            self._worker.wake()
 
     def _reset_callback(self, request: Trigger.Request,
                         response: Trigger.Response) -> Trigger.Response:
-        with self._publish_lock:
-            had_target = self._initializing or self._view[0] is not TargetState.IDLE
-            self._reset_pending = True
+        worker = self._worker
+        had_target = worker is not None and worker.request_reset()
+        if worker is None:
             self._lost_pub.publish(Bool(data=True))
-        self._wake.set()
         response.success = True
         response.message = 'target dropped' if had_target else 'no target was tracked'
         self.get_logger().info(f'reset: {response.message}')
@@ -303,20 +289,24 @@ class TrackerNode(LifecycleNode):
     def _enable_callback(self, request: SetBool.Request,
                          response: SetBool.Response) -> SetBool.Response:
         self._enabled = request.data
-        if not self._enabled and self._frame_slot.take() is not None:
-            self._stats.count('skipped')
+        worker = self._worker
+        if worker is not None:
+            worker.enabled = request.data
+            if not request.data and worker.frames.take() is not None:
+                self._stats.count('skipped')
         response.success = True
         response.message = 'processing enabled' if self._enabled else 'processing paused'
         self.get_logger().info(response.message)
         return response
 
     def _diagnostics_callback(self) -> None:
-        state, track_id = self._view
+        state, track_id = self._worker.view if self._worker else (TargetState.IDLE, '')
         stale_s = self._stale_for_s(state)
         failures = self._stats.failures
         status = status_message(
             f'{self.get_fully_qualified_name()}: tracking', self._stats, state.value,
-            self._session.tracker.device, self.params.tracker, self._enabled and self._active,
+            self._session.tracker.device, self.params.tracker,
+            self._enabled and self._worker is not None,
             track_id, failures - self._failures_reported, self._frame_id, stale_s)
         self._failures_reported = failures
         self._diagnostics_pub.publish(
@@ -326,7 +316,7 @@ class TrackerNode(LifecycleNode):
     def _stale_for_s(self, state: TargetState) -> float:
         """Seconds without images while a target is kept (0 when input is fresh); on the first
         stale check the node logs it and publishes lost, since the target is not being seen."""
-        if state is TargetState.IDLE or not self._active or self._last_image_at is None:
+        if state is TargetState.IDLE or self._worker is None or self._last_image_at is None:
             self._stale = False
             return 0.0
         silent_s = time.monotonic() - self._last_image_at
@@ -338,186 +328,8 @@ class TrackerNode(LifecycleNode):
             self.get_logger().warning(f'no image for {silent_s:.1f} s on '
                                       f'{self._image_sub.topic_name}; publishing lost: true '
                                       '(the target is kept for when images resume)')
-            with self._publish_lock:
-                self._lost_pub.publish(Bool(data=True))
+            self._worker.publish_lost()
         return silent_s
-
-    # ---- worker: the only thread that drives the session ---------------------------------
-
-    def _work(self) -> None:
-        while not self._stop.is_set():
-            self._wake.wait()
-            self._wake.clear()
-            self._apply_settings()
-            init = self._init_slot.take()
-            if init is not None:
-                self._guarded(self._handle_init, init)
-            detections = self._detections_slot.take()
-            if detections is not None and self._session.state is not TargetState.TRACKING:
-                self._guarded(self._handle_detections, detections)
-            frame_msg = self._frame_slot.take()
-            if frame_msg is not None:
-                ending = self._guarded(self._handle_frame, frame_msg) if self._enabled else \
-                    'skipped'
-                self._stats.count(ending or 'rejected')
-
-    def _apply_settings(self) -> None:
-        """Pending reset and live parameter changes, applied between two tracker steps."""
-        with self._publish_lock:
-            if self._reset_pending:
-                self._reset_pending = False
-                self._session.reset()
-        params, session = self.params, self._session
-        session.min_score = params.min_score
-        session.default_label = params.class_id
-        session.hysteresis.lost_after = params.lost_after_frames
-        session.hysteresis.found_after = params.found_after_frames
-        self._view = (session.state, session.track_id)
-
-    def _guarded(self, handler: Callable[[Any], str | None], msg: Any) -> str | None:
-        """Run one step and return what it returns; any fault drops the target, publishes lost
-        and counts as a failure (returning None), so the worker never dies."""
-        try:
-            return handler(msg)
-        except Exception as error:  # an unforeseen fault must not stop tracking for good
-            self._stats.count('failures')
-            self._session.reset()
-            self._view = (TargetState.IDLE, '')
-            with self._publish_lock:
-                self._lost_pub.publish(Bool(data=True))
-            self._error('fault', f'unexpected error, target dropped: {error!r}')
-            return None
-        finally:
-            self._initializing = False
-
-    def _decode(self, msg: ImageMsg) -> np.ndarray:
-        if isinstance(msg, CompressedImage):
-            return compressed_to_bgr8(msg)
-        return image_to_bgr8(msg)
-
-    def _frame_for(self, stamp_ns: int) -> tuple[int, ImageMsg] | None:
-        """The buffered frame an init request refers to: the one nearest its stamp, waiting up
-        to init_frame_wait_ms for one still on its way, else the latest (logged)."""
-        if stamp_ns == 0:
-            return self._buffer.latest()
-        tolerance_ns = int(self.params.init_stamp_tolerance_ms * 1e6)
-        match = self._buffer.wait_nearest(stamp_ns, tolerance_ns,
-                                          self.params.init_frame_wait_ms * 1e-3)
-        if match is not None:
-            return match
-        latest = self._buffer.latest()
-        if latest is not None:
-            self._warn('init_stamp', f'no buffered frame within '
-                                     f'{self.params.init_stamp_tolerance_ms:g} ms of the init '
-                                     f'stamp {stamp_ns * 1e-9:.6f} after waiting '
-                                     f'{self.params.init_frame_wait_ms:g} ms; using the latest '
-                                     f'frame ({latest[0] * 1e-9:.6f})')
-        return latest
-
-    def _handle_init(self, msg: Detection2D) -> None:
-        if not self._enabled:
-            self._warn('init', 'init box ignored: processing is paused (call ~/enable true)')
-            return
-        request = (box_from_detection(msg), msg.id, detection_label(msg))
-        self._initialize(stamp_to_ns(msg.header.stamp), lambda width, height: request)
-
-    def _handle_detections(self, msg: Detection2DArray) -> None:
-        if not self._enabled or not msg.detections:
-            return
-        params = self.params
-        selection = Selection(params.detector_select, params.detector_class_id,
-                              params.detector_id, tuple(params.detector_point),
-                              params.detector_min_score)
-
-        def pick(width: int, height: int) -> tuple[Box, str, str] | None:
-            chosen = choose_detection(candidates_from(msg), selection, width, height)
-            return None if chosen is None else (chosen.box, chosen.detection_id, chosen.class_id)
-
-        self._initialize(stamp_to_ns(msg.header.stamp), pick)
-
-    def _initialize(self, stamp_ns: int,
-                    pick: Callable[[int, int], tuple[Box, str, str] | None]) -> None:
-        """Start a track on the frame stamped stamp_ns with the box, id and label that pick
-        chooses for that frame's size (None: no track)."""
-        self._initializing = True
-        entry = self._frame_for(stamp_ns)
-        if entry is None:
-            self._warn('init', 'init box ignored: no image received yet on '
-                               f'{self._image_sub.topic_name}')
-            return
-        frame_stamp_ns, frame_msg = entry
-        try:
-            frame = self._decode(frame_msg)
-        except ImageConversionError as error:
-            self._warn('init', f'init box ignored: its frame cannot be decoded: {error}')
-            return
-        request = pick(frame.shape[1], frame.shape[0])
-        if request is None:
-            return
-        box, track_id, label = request
-        try:
-            used = self._session.initialize(frame, box, frame_stamp_ns, track_id, label)
-        except InvalidBoxError as error:
-            kept = 'target kept' if self._session.state is not TargetState.IDLE else 'no target'
-            self._warn('init', f'init box rejected: {error}; {kept}')
-            return
-        except TrackerFailure as error:
-            self._stats.count('failures')
-            self._error('failure', f'{error}; target dropped')
-            with self._publish_lock:
-                self._lost_pub.publish(Bool(data=True))
-            return
-        outcome = FrameOutcome(frame_stamp_ns, TargetState.TRACKING, self._session.track_id,
-                               self._session.label, TrackResult(used, 1.0, True))
-        if self._publish(frame_msg.header, outcome, frame):
-            self.get_logger().info(
-                f'initialized {outcome.track_id} ({outcome.label}) at x={used.x:.1f} '
-                f'y={used.y:.1f} w={used.w:.1f} h={used.h:.1f} on the frame stamped '
-                f'{frame_stamp_ns * 1e-9:.6f}')
-
-    def _handle_frame(self, msg: ImageMsg) -> str:
-        """Track on one frame; returns the counter it ends in."""
-        started = time.perf_counter()
-        try:
-            frame = self._decode(msg)
-        except ImageConversionError as error:
-            self._warn(f'image_{error.reason}', f'image dropped: {error}')
-            return 'rejected'
-        outcome = self._session.process(frame, stamp_to_ns(msg.header.stamp))
-        if outcome is None:  # the frame an init box was just drawn on
-            return 'used_for_init'
-        if outcome.tracker_failed:
-            self._stats.count('failures')
-        if outcome.warning:
-            log = self._error if outcome.tracker_failed else self._warn
-            log('failure' if outcome.tracker_failed else 'frame', outcome.warning)
-        if outcome.result is not None:
-            self._stats.last_score = outcome.result.confidence
-        if not self._publish(msg.header, outcome, frame):
-            return 'dropped'  # a reset came in while the tracker worked
-        latency_ms = (self.get_clock().now().nanoseconds - outcome.stamp_ns) * 1e-6
-        self._stats.record((time.perf_counter() - started) * 1e3, latency_ms)
-        return 'processed'
-
-    def _publish(self, header: Header, outcome: FrameOutcome, frame: np.ndarray) -> bool:
-        """Publish a step's outcome unless a reset came in meanwhile (then it is dropped and
-        the reset applied); returns whether it was published."""
-        overlay = None
-        if self.params.debug_image and self._debug_pub.get_subscription_count() > 0:
-            overlay = fill_image(Image(header=header),
-                                 draw_outcome(frame, outcome, self._stats.rate_hz()))
-        with self._publish_lock:
-            if self._reset_pending:
-                self._reset_pending = False
-                self._session.reset()
-                self._view = (TargetState.IDLE, '')
-                return False
-            self._view = (outcome.state, outcome.track_id)
-            self._detections_pub.publish(outcome_to_detections(header, outcome))
-            self._lost_pub.publish(Bool(data=outcome.lost))
-            if overlay is not None:
-                self._debug_pub.publish(overlay)
-        return True
 
 
 def main(args: list[str] | None = None) -> None:
