@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 import sys
 from typing import Any, Callable
@@ -79,8 +80,8 @@ def _eval(args: argparse.Namespace) -> int:
     sequences = load_sequences(args.dataset, names, args.layout)
     config = load_tracker_config(args.config or config_file(args.tracker), args.tracker)
     evaluation = Evaluation(args.tracker, config,
-                            BuildOptions(device=args.device, weights=args.weights or ''),
-                            args.max_frames)
+                            BuildOptions(device=args.device, weights=args.weights or '',
+                                         half=args.half), args.max_frames)
 
     def report(outcome: Outcome) -> None:
         origin = ' (cached)' if outcome.cached else ''
@@ -93,11 +94,27 @@ def _eval(args: argparse.Namespace) -> int:
     settings = {'weights': weights_label(args.tracker, args.weights or ''),
                 'data': f'{len(sequences)} sequences of {Path(args.dataset).name}/ '
                         f'({args.sequences or args.split})',
-                'config': config, 'workers': args.workers}
+                'config': config, 'workers': args.workers, 'half': args.half}
     devices = ', '.join(sorted({outcome.device for outcome in outcomes}))
     document = results_document(args.tracker, runs, settings, devices,
                                 [outcome.reset for outcome in outcomes])
     print(f'wrote {save_results(args.out, document, runs)}')
+    return 0
+
+
+def _agree(args: argparse.Namespace) -> int:
+    from ros_tracker.evaluation.agreement import box_agreement
+    agreement = box_agreement(args.run_a, args.run_b)
+    worst = min(values['median_iou'] for values in agreement.values())
+    for name, values in agreement.items():
+        print(f"{name}: {values['frames']} frames, median IoU {values['median_iou']:.3f}, "
+              f"min {values['min_iou']:.3f}")
+    if args.out:
+        Path(args.out).write_text(json.dumps(agreement, indent=1) + '\n', encoding='utf-8')
+    if worst < args.min_median_iou:
+        print(f'ros-tracker agree: a median IoU of {worst:.3f} is below {args.min_median_iou}',
+              file=sys.stderr)
+        return 1
     return 0
 
 
@@ -307,8 +324,19 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument('--fresh', action='store_true',
                           help='ignore the outcomes cached in OUT/cache and run everything')
     evaluate.add_argument('--no-progress', action='store_true', help='no progress bar')
+    evaluate.add_argument('--half', action='store_true',
+                          help='float16 for the network on CUDA (the node parameter half)')
     evaluate.add_argument('--out', required=True, help='output folder')
     evaluate.set_defaults(run=_eval)
+    agree = commands.add_parser(
+        'agree', help='how closely two eval runs agree box by box (another device or '
+                      'precision); exits with status 1 below --min-median-iou')
+    agree.add_argument('run_a', help='folder written by ros-tracker eval')
+    agree.add_argument('run_b', help='another one, over the same sequences')
+    agree.add_argument('--min-median-iou', type=float, default=0.0,
+                       help='smallest accepted median IoU of any sequence (default: 0)')
+    agree.add_argument('--out', help='also write the figures to this JSON file')
+    agree.set_defaults(run=_agree)
     bench = _add_node_bench(
         commands, 'bench-node', 'play a sequence through the ROS 2 node over DDS (at a camera '
         'rate and at full speed) and compare with the bare tracker', 'OTB/Couple',

@@ -144,6 +144,7 @@ def run_label(result: dict[str, Any]) -> str:
     different weights stay apart."""
     tracker, weights = result['tracker'], result.get('weights') or ''
     default = SHIPPED[tracker].file_name if tracker in SHIPPED else ''
+    precision = ' half' if result.get('half') else ''
     if weights in ('', 'none', 'random', default):
-        return tracker
-    return f'{tracker} ({Path(weights).stem})'
+        return tracker + precision
+    return f'{tracker} ({Path(weights).stem}){precision}'
