@@ -72,7 +72,7 @@ tar -czf "$out/results.tar.gz" -C "$work" --exclude cache --exclude report --exc
 
 say "4. bench-node on $device"
 if "$python" -c 'import rclpy, vision_msgs' 2>/dev/null; then
-  "${cli[@]}" bench-node --tracker atom --device "$device" --dataset "$data" \
+  "${cli[@]}" bench-node --tracker atom --device "$device" --dataset "$data" --frames 60 \
     --out "$work/node-atom" || status=1
   cp "$work/node-atom/node_benchmark.json" "$out/" 2>/dev/null || true
 else
