@@ -1,6 +1,7 @@
 """Fixtures shared by all tests."""
 
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -35,12 +36,16 @@ def ros2_tools() -> tuple[dict[str, str] | None, str]:
 
 
 @pytest.fixture(scope='session')
-def ros2_env(ros2_tools) -> dict[str, str]:
-    """An environment with the real ROS 2 command-line tools, or a skip saying why."""
+def ros2_env(ros2_tools) -> Iterator[dict[str, str]]:
+    """An environment with the real ROS 2 command-line tools, or a skip saying why; the ros2
+    daemon the tools start on the way is stopped at the end of the session."""
+    import subprocess
+
     env, source = ros2_tools
     if env is None:
         pytest.skip(source)
-    return env
+    yield env
+    subprocess.run(['ros2', 'daemon', 'stop'], env=env, capture_output=True, timeout=60)
 
 
 @pytest.fixture(scope='session')
