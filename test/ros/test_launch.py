@@ -218,8 +218,9 @@ def test_readme_lifecycle_and_param_commands_drive_the_launched_node(ros, instal
             assert launch.process.poll() is None and time.monotonic() < deadline, launch.log()
             rclpy.spin_once(node, timeout_sec=0.1)
         # The ros2 CLI asks its daemon, which discovers the node and its lifecycle services on
-        # its own: wait until it lists the node as a lifecycle node.
-        while '/tracker' not in run('ros2 lifecycle nodes', env).stdout.split():
+        # its own (and may still list the node of an earlier test): wait until it reaches this
+        # one, unconfigured.
+        while not run('ros2 lifecycle get /tracker', env).stdout.startswith('unconfigured'):
             assert launch.process.poll() is None and time.monotonic() < deadline, launch.log()
         assert 'loaded and warmed up' not in launch.log(), 'unconfigured until asked'
         expected = {'configure': 'loaded and warmed up', 'activate': 'active: tracking on',
