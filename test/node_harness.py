@@ -23,6 +23,7 @@ from ros_tracker.ros.conversions import make_detection, ns_to_stamp, stamp_to_ns
 from ros_tracker.ros.image_conversions import fill_image
 
 WAIT_S = 60.0  # only an upper bound for a broken node: every wait ends on an event
+RESEND_S = 2.0
 
 
 def wait_until(condition, what: str, spin=None, timeout: float = WAIT_S) -> None:
@@ -116,9 +117,27 @@ class Client:
         publisher.publish(image)
 
     def send(self, frame, stamp_ns: int) -> Detection2DArray:
-        """Publish a BGR frame and return the node's detections for it."""
-        self.publish_image(fill_image(Image(), frame), stamp_ns)
-        return self.wait_for_detections(stamp_ns)
+        """Publish a BGR frame and return the node's detections for it.
+
+        Right after discovery, DDS can lose a first sample although both ends see the match;
+        the frame is sent again every RESEND_S until answered (the node ignores a frame whose
+        stamp it has processed, so a late original changes nothing).
+        """
+        image = fill_image(Image(), frame)
+        self.publish_image(image, stamp_ns)
+        resend_at = time.monotonic() + RESEND_S
+
+        def answered() -> bool:
+            nonlocal resend_at
+            if stamp_ns in self.detections:
+                return True
+            if time.monotonic() > resend_at:
+                self.publish_image(image, stamp_ns)
+                resend_at = time.monotonic() + RESEND_S
+            return False
+
+        self.wait_until(answered, f'detections stamped {stamp_ns}')
+        return self.detections[stamp_ns]
 
     def wait_for_detections(self, stamp_ns: int) -> Detection2DArray:
         self.wait_until(lambda: stamp_ns in self.detections, f'detections stamped {stamp_ns}')

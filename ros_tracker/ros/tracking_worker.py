@@ -247,7 +247,7 @@ class TrackingWorker:
             self.out.warn(f'image_{error.reason}', f'image dropped: {error}')
             return 'rejected'
         outcome = self.session.process(frame, stamp_to_ns(msg.header.stamp))
-        if outcome is None:  # the frame an init box was just drawn on
+        if outcome is None:  # the frame an init box was just drawn on (or a repeated stamp)
             return 'used_for_init'
         if outcome.tracker_failed:
             self.stats.count('failures')
