@@ -44,7 +44,8 @@ class ReliabilitySettings:
     soak_frames: int = 10_000
 
 
-def _png_announcing(width: int, height: int) -> bytes:
+def png_announcing(width: int, height: int) -> bytes:
+    """A 60-byte PNG whose header claims width x height pixels (a decompression bomb)."""
     return (b'\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR' + width.to_bytes(4, 'big')
             + height.to_bytes(4, 'big') + bytes(36))
 
@@ -68,7 +69,7 @@ BAD_COMPRESSED_IMAGES: list[tuple[str, Callable[[], CompressedImage]]] = [
     ('damaged JPEG', lambda: CompressedImage(format='jpeg', data=b'\xff\xd8\xff\xdb'
                                              + bytes(2000))),
     ('PNG announcing 16000x12000', lambda: CompressedImage(
-        format='png', data=_png_announcing(16000, 12000))),
+        format='png', data=png_announcing(16000, 12000))),
 ]
 #: Malformed init boxes (x, y, w, h).
 BAD_BOXES: list[tuple[str, Box]] = [

@@ -25,6 +25,7 @@ from ros_tracker.boxes import Box, iou
 from ros_tracker.ros.conversions import box_from_detection, make_detection, ns_to_stamp, \
     stamp_to_ns
 from ros_tracker.ros.image_conversions import fill_image, image_to_array
+from ros_tracker.ros.reliability import png_announcing
 from scenes import scene
 
 PARAMETERS = {
@@ -437,13 +438,6 @@ def jpeg(frame) -> CompressedImage:
     return CompressedImage(format='jpeg', data=cv2.imencode('.jpg', frame)[1].tobytes())
 
 
-def png_announcing(width: int, height: int) -> CompressedImage:
-    """A 60-byte PNG whose header claims width x height pixels (a decompression bomb)."""
-    header = (b'\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR' + width.to_bytes(4, 'big')
-              + height.to_bytes(4, 'big'))
-    return CompressedImage(format='png', data=header + bytes(36))
-
-
 BAD_IMAGES = {
     'raw': [
         (Image(height=240, width=320, encoding='yuv422', step=640, data=bytes(153600)),
@@ -460,7 +454,8 @@ BAD_IMAGES = {
         (CompressedImage(format='jpeg', data=b''), 'empty compressed image (0 bytes)'),
         (CompressedImage(format='jpeg', data=b'\xff\xd8' + bytes(500)),
          "compressed image (format 'jpeg') is neither PNG nor JPEG, or its header is damaged"),
-        (png_announcing(16000, 12000), '16000x12000 pixels exceed max_image_pixels'),
+        (CompressedImage(format='png', data=png_announcing(16000, 12000)),
+         '16000x12000 pixels exceed max_image_pixels'),
         (CompressedImage(format='jpeg', data=bytes(2 ** 20 + 1)),
          '1048577 bytes exceed max_image_mb'),
     ],
