@@ -210,6 +210,9 @@ def test_readme_launch_commands_track_real_frames(ros, installed, shared_sequenc
 def test_readme_lifecycle_and_param_commands_drive_the_launched_node(ros, installed, tmp_path):
     _, _, env = installed
     (command,) = [c for c in readme_commands('ros2 launch') if 'autostart:=false' in c]
+    # A fresh ros2 daemon: one that ran through the earlier launches can still list their
+    # /tracker, and then answers 'Node not found' while it swaps the old node for this one.
+    run('ros2 daemon stop', env)
     launch = Launch(command, env, tmp_path / 'launch.log')
     node = rclpy.create_node('lifecycle_readme_test')
     try:
