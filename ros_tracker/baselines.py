@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ros_tracker.boxes import Box
-from ros_tracker.tracker import Tracker, TrackResult
+from ros_tracker.tracker import Tracker, TrackerSpec, TrackResult
 
 
 @dataclass(frozen=True)
@@ -33,3 +33,10 @@ class StaticBoxTracker(Tracker):
         if self._box is None:
             raise RuntimeError('track() called before initialize()')
         return TrackResult(self._box, 1.0, True)
+
+
+SPEC = TrackerSpec(
+    description='the initial box on every frame: the floor a tracker must beat (benchmarks)',
+    params_type=StaticParams,
+    build=lambda params, options: StaticBoxTracker(params),
+)

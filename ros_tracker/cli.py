@@ -8,6 +8,7 @@ from pathlib import Path
 import sys
 from typing import Any, Callable
 
+from ros_tracker.atom.params import MODES
 from ros_tracker.datasets.readers import LAYOUTS
 from ros_tracker.registry import tracker_names, TRACKERS
 from ros_tracker.ros.demo import DEMO_VIDEO
@@ -55,7 +56,7 @@ def _conversion(command: str, convert: Callable[[str, str], str],
 def _convert(args: argparse.Namespace) -> int:
     from ros_tracker.atom.checkpoint import convert
     return _conversion('convert', lambda source, destination: convert(
-        source, destination, compact=args.compact), args)
+        source, destination, compact=args.compact, mode=args.mode), args)
 
 
 def _convert_re3(args: argparse.Namespace) -> int:
@@ -70,7 +71,7 @@ def _eval(args: argparse.Namespace) -> int:
     from ros_tracker.evaluation.results import results_document, save_results
     from ros_tracker.datasets.splits import split_names
     from ros_tracker.evaluation.runner import load_sequences
-    from ros_tracker.registry import BuildOptions, load_tracker_config, weights_label
+    from ros_tracker.registry import BuildOptions, load_tracker_config, resolve_weights
 
     if args.layout != 'uniform' and not args.sequences:
         print('ros-tracker eval: --sequences is needed with --layout ' + args.layout,
@@ -79,9 +80,10 @@ def _eval(args: argparse.Namespace) -> int:
     names = args.sequences.split(',') if args.sequences else split_names(args.split)
     sequences = load_sequences(args.dataset, names, args.layout)
     config = load_tracker_config(args.config or config_file(args.tracker), args.tracker)
+    weights = resolve_weights(args.tracker, args.weights or '')
     evaluation = Evaluation(args.tracker, config,
-                            BuildOptions(device=args.device, weights=args.weights or '',
-                                         half=args.half), args.max_frames)
+                            BuildOptions(device=args.device, weights=weights, half=args.half),
+                            args.max_frames)
 
     def report(outcome: Outcome) -> None:
         origin = ' (cached)' if outcome.cached else ''
@@ -91,7 +93,7 @@ def _eval(args: argparse.Namespace) -> int:
     outcomes = evaluate(evaluation, sequences, Path(args.out) / 'cache', args.workers,
                         args.fresh, not args.no_progress, report)
     runs = [outcome.run for outcome in outcomes]
-    settings = {'weights': weights_label(args.tracker, args.weights or ''),
+    settings = {'weights': weights.label,
                 'data': f'{len(sequences)} sequences of {Path(args.dataset).name}/ '
                         f'({args.sequences or args.split})',
                 'config': config, 'workers': args.workers, 'half': args.half}
@@ -302,6 +304,10 @@ def build_parser() -> argparse.ArgumentParser:
     convert.add_argument('--compact', action='store_true',
                          help='leave out the unused layer4/fc and store half precision (the '
                               'form of the shipped weights)')
+    convert.add_argument('--mode', choices=MODES[1:], default='',
+                         help="record the tracking mode the weights are made for: what ATOM's "
+                              "mode 'auto' becomes with this file (default: the source's, else "
+                              'none, which runs full)')
     info = commands.add_parser('info', help="print a tracker's network and parameter count")
     info.add_argument('name', choices=tracker_names())
     info.set_defaults(run=_info)

@@ -1,144 +1,34 @@
-"""One place that knows every tracker: builds any of them from a name and a YAML config."""
+"""One place that knows every tracker: builds any of them from a name and a YAML config.
+
+Each family exports the specs of its trackers (``atom/spec.py``, ``re3/spec.py``,
+``opencv/spec.py``, ``baselines.py``); this module only lists them, resolves the weights a user
+names, and reads configuration files.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Mapping
 
 import yaml
 
-from ros_tracker.atom.params import AtomParams
-from ros_tracker.baselines import StaticBoxTracker, StaticParams
-from ros_tracker.opencv.params import CsrtParams, KcfParams, NanoParams
-from ros_tracker.opencv.tracker import CsrtTracker, KcfTracker, NanoTracker
+from ros_tracker import baselines, pretrained
+from ros_tracker.atom import spec as atom_spec
+from ros_tracker.opencv import spec as opencv_spec
 from ros_tracker.params import params_from_dict
-from ros_tracker.pretrained import RANDOM, resolve_weights, shipped_weights_at
-from ros_tracker.re3.params import Re3Params
-from ros_tracker.tracker import Tracker
+from ros_tracker.re3 import spec as re3_spec
+from ros_tracker.tracker import BuildOptions, Tracker, TrackerSpec
+from ros_tracker.weights import NONE, RANDOM, UNTRAINED, Weights
 
-
-@dataclass(frozen=True)
-class BuildOptions:
-    """Settings that every tracker accepts, whatever its family.
-
-    Attributes:
-        device: 'auto', 'cpu', 'cuda' or 'cuda:N'.
-        weights: path of a weights file; '' for the tracker's shipped default (random weights
-            where it has none), 'random' for untrained weights.
-        half: run the network in half precision where the tracker has one.
-    """
-
-    device: str = 'auto'
-    weights: str = ''
-    half: bool = False
-
-
-@dataclass(frozen=True)
-class TrackerSpec:
-    """How to build one registered tracker.
-
-    Attributes:
-        description: one line for command-line listings and launch-argument help.
-        params_type: the frozen dataclass holding the tracker's own parameters.
-        build: makes a tracker from its parameters and the common options.
-        network: makes the tracker's (randomly initialized) network, for summaries; None for
-            trackers without one.
-    """
-
-    description: str
-    params_type: type
-    build: Callable[[Any, BuildOptions], Tracker]
-    network: Callable[[], Any] | None = None
-
-
-def _build_atom(params: AtomParams, options: BuildOptions) -> Tracker:
-    # Imported here: the CSRT baseline needs neither PyTorch nor the network code.
-    import torch
-
-    from ros_tracker.atom.checkpoint import load_atom_net
-    from ros_tracker.atom.model import atom_net
-    from ros_tracker.atom.tracker import AtomTracker
-    from ros_tracker.device import resolve_device
-
-    device = resolve_device(options.device)
-    if params.mode == 'auto':
-        shipped = shipped_weights_at(options.weights)
-        params = replace(params, mode=shipped.mode if shipped else 'full')
-    if options.weights:
-        net = load_atom_net(options.weights)
-    else:
-        torch.manual_seed(params.seed)  # random weights, but the same ones on every run
-        net = atom_net()
-    return AtomTracker(net, params, device, half=options.half)
-
-
-def _atom_network() -> Any:
-    from ros_tracker.atom.model import atom_net
-    return atom_net()
-
-
-def _re3_spec(variant: str, description: str) -> TrackerSpec:
-    """The registry entry of one Re3-family variant."""
-
-    def build(params: Re3Params, options: BuildOptions) -> Tracker:
-        import torch
-
-        from ros_tracker.device import resolve_device
-        from ros_tracker.re3.checkpoint import load_re3_net
-        from ros_tracker.re3.model import VARIANTS
-        from ros_tracker.re3.tracker import Re3Tracker
-
-        device = resolve_device(options.device)
-        if options.weights:
-            net = load_re3_net(options.weights, variant)
-        else:
-            torch.manual_seed(params.seed)  # random weights, but the same ones on every run
-            net = VARIANTS[variant]()
-        return Re3Tracker(net, params, device, half=options.half)
-
-    def network() -> Any:
-        from ros_tracker.re3.model import VARIANTS
-        return VARIANTS[variant]()
-
-    return TrackerSpec(f'{description}; CPU or CUDA; weights from training (random without)',
-                       Re3Params, build, network)
-
+__all__ = ['BuildOptions', 'build_tracker', 'load_tracker_config', 'resolve_weights', 'spec',
+           'tracker_names', 'TrackerSpec', 'TRACKERS']
 
 TRACKERS: dict[str, TrackerSpec] = {
-    'atom': TrackerSpec(
-        description='ATOM (CVPR 2019): IoU-Net + online classifier; CPU or CUDA; '
-                    'shipped weights by default, or official ones from ros-tracker convert',
-        params_type=AtomParams,
-        build=_build_atom,
-        network=_atom_network,
-    ),
-    'dense_re3': _re3_spec('dense_re3', 'DenseRe3: Re3 with four densely connected LSTMs'),
-    're3': _re3_spec('re3', 'Re3 (RA-L 2018) recurrent regression tracker, as the official '
-                            'TensorFlow model (its weights convert with ros-tracker convert-re3)'),
-    'residual_re3': _re3_spec('residual_re3',
-                              'ResidualRe3: Re3 with three residual LSTM blocks'),
-    'csrt': TrackerSpec(
-        description='OpenCV CSRT correlation filter: CPU only, no weights',
-        params_type=CsrtParams,
-        build=lambda params, options: CsrtTracker(params),
-    ),
-    'kcf': TrackerSpec(
-        description='OpenCV KCF correlation filter: CPU only, no weights (a peer)',
-        params_type=KcfParams,
-        build=lambda params, options: KcfTracker(params),
-    ),
-    'static': TrackerSpec(
-        description='the initial box on every frame: the floor a tracker must beat '
-                    '(benchmarks)',
-        params_type=StaticParams,
-        build=lambda params, options: StaticBoxTracker(params),
-    ),
-    'nano': TrackerSpec(
-        description='OpenCV TrackerNano (NanoTrack v2): CPU, needs its two ONNX models (a peer)',
-        params_type=NanoParams,
-        build=lambda params, options: NanoTracker(params),
-    ),
+    'atom': atom_spec.SPEC,
+    **re3_spec.SPECS,
+    **opencv_spec.SPECS,
+    'static': baselines.SPEC,
 }
 
 
@@ -155,22 +45,30 @@ def spec(name: str) -> TrackerSpec:
         raise ValueError(f'unknown tracker {name!r}; accepted: {tracker_names()}') from None
 
 
+def resolve_weights(name: str, weights: str | Path = '') -> Weights:
+    """The weights tracker name runs with, from what the user gave: '' for its default (the
+    shipped file, checked against its SHA-256, or random weights where it has none), RANDOM
+    for untrained weights, or a file's path. Trackers without a network get NONE whatever was
+    given."""
+    if spec(name).network is None:
+        return NONE
+    if str(weights) == RANDOM:
+        return UNTRAINED
+    if str(weights):
+        return Weights.of_file(weights)
+    shipped = pretrained.SHIPPED.get(name)
+    return pretrained.verified(shipped) if shipped else UNTRAINED
+
+
 def build_tracker(name: str, config: Mapping[str, Any] | None = None,
                   options: BuildOptions = BuildOptions()) -> Tracker:
-    """Build tracker name from its parameter mapping (unknown keys raise), with its shipped
-    weights unless options name others."""
+    """Build tracker name from its parameter mapping (unknown keys raise), with options'
+    weights, or its default ones where options name none."""
     entry = spec(name)
     params = params_from_dict(entry.params_type, config or {})
-    return entry.build(params, replace(options, weights=resolve_weights(name, options.weights)))
-
-
-def weights_label(name: str, weights: str) -> str:
-    """How results name the weights tracker name runs with: the file name, 'random', or 'none'
-    for trackers without a network."""
-    if spec(name).network is None:
-        return 'none'
-    resolved = resolve_weights(name, weights)
-    return Path(resolved).name if resolved else RANDOM
+    if options.weights is None:
+        options = replace(options, weights=resolve_weights(name))
+    return entry.build(params, options)
 
 
 def load_tracker_config(path: str | Path, name: str) -> dict[str, Any]:

@@ -1,14 +1,16 @@
-"""The interface every tracker implements, whatever its family."""
+"""The interface every tracker implements, whatever its family, and how a family tells the
+registry to build its trackers."""
 
 from __future__ import annotations
 
 import abc
 from dataclasses import dataclass, field
-from typing import Mapping
+from typing import Any, Callable, Mapping
 
 import numpy as np
 
 from ros_tracker.boxes import Box
+from ros_tracker.weights import Weights
 
 
 @dataclass(frozen=True)
@@ -55,3 +57,38 @@ def warm_up(tracker: Tracker, width: int = 640, height: int = 480, steps: int = 
     tracker.initialize(frame, Box(width / 4.0, height / 4.0, width / 4.0, height / 4.0))
     for _ in range(steps):
         tracker.track(frame)
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """Settings that every tracker accepts, whatever its family.
+
+    Attributes:
+        device: 'auto', 'cpu', 'cuda' or 'cuda:N'.
+        weights: the resolved weights (ros_tracker.registry.resolve_weights); None for the
+            tracker's default: its shipped file, or random weights where it has none.
+        half: run the network in half precision where the tracker has one.
+    """
+
+    device: str = 'auto'
+    weights: Weights | None = None
+    half: bool = False
+
+
+@dataclass(frozen=True)
+class TrackerSpec:
+    """How to build one tracker; each family exports the specs of its trackers.
+
+    Attributes:
+        description: one line for command-line listings and launch-argument help.
+        params_type: the frozen dataclass holding the tracker's own parameters.
+        build: makes a tracker from its parameters and the common options (their weights
+            resolved).
+        network: makes the tracker's (randomly initialized) network, for summaries; None for
+            trackers without one.
+    """
+
+    description: str
+    params_type: type
+    build: Callable[[Any, BuildOptions], Tracker]
+    network: Callable[[], Any] | None = None

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+import functools
 import hashlib
 from pathlib import Path
 from typing import Any, TYPE_CHECKING
@@ -11,8 +13,41 @@ if TYPE_CHECKING:  # torch is imported where files are read or written, not to h
     from torch import nn, Tensor
 
 
+#: What the user writes for untrained (seeded random) weights, and how results name them.
+RANDOM = 'random'
+#: How results name the weights of a tracker without a network.
+NO_NETWORK = 'none'
+
+
 class CheckpointError(ValueError):
     """A weights file that is unreadable, unsafe, or not for this network."""
+
+
+@dataclass(frozen=True)
+class Weights:
+    """The weights a tracker runs with, resolved once from what the user gave.
+
+    Attributes:
+        path: the weights file; None for untrained (seeded random) weights or no network.
+        sha256: the file's SHA-256 ('' without a file), computed once per process.
+        label: how results and logs name them: the file name, RANDOM or NO_NETWORK.
+    """
+
+    path: Path | None = None
+    sha256: str = ''
+    label: str = RANDOM
+
+    @classmethod
+    def of_file(cls, path: str | Path) -> Weights:
+        """The weights of a file the user named; CheckpointError when there is no such file."""
+        path = Path(path)
+        if not path.is_file():
+            raise CheckpointError(f'{path}: no such file')
+        return cls(path, file_sha256(path), path.name)
+
+
+UNTRAINED = Weights()
+NONE = Weights(label=NO_NETWORK)
 
 
 def first_line(error: Exception) -> str:
@@ -33,8 +68,15 @@ def save_weights(path: str | Path, state: dict[str, Tensor], file_format: str,
 
 
 def file_sha256(path: str | Path) -> str:
-    """Hex SHA-256 of a file's bytes."""
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    """Hex SHA-256 of a file's bytes, hashed once per process for an unchanged file."""
+    status = Path(path).resolve().stat()
+    return _sha256(Path(path).resolve(), status.st_size, status.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=64)
+def _sha256(path: Path, size: int, modified_ns: int) -> str:
+    """The digest of path as it was with that size and modification time."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def read_weights(path: str | Path, file_format: str) -> dict[str, Any]:

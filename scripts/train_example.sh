@@ -66,8 +66,8 @@ for model in "${@:-atom dense_re3 atom_backbone}"; do
           --steps 1000 --log-every 20 --val-every 100 --checkpoint-every 100 \
           --set batch_size=16 --set val_samples=64 --set still_probability=0.5 \
           --set steps_per_epoch=100 --set lr_decay_epochs=6 --set weight_decay=1e-4
-        .venv/bin/ros-tracker convert --compact docs/training/atom_distilled-cpu/weights.pt \
-          ros_tracker/pretrained/atom_distilled.pt ;;
+        .venv/bin/ros-tracker convert --compact --mode scale_filter \
+          docs/training/atom_distilled-cpu/weights.pt ros_tracker/pretrained/atom_distilled.pt ;;
       atom_pooled)
         distilled=docs/training/atom_distilled-cpu/weights.pt
         [ -f "$distilled" ] || "$0" atom_distilled

@@ -7,7 +7,9 @@ other global (a function that could run code) makes the load fail. Only the ``ne
 is kept. ``convert`` re-saves it as a plain tensor file that loads with ``weights_only=True``
 and needs no stand-ins; its compact form leaves out the ResNet stages ATOM never runs (layer4 and
 fc) and stores floating-point tensors in half precision, which is how the shipped weights are
-stored. Loading restores full precision; absent unused stages keep their initial values.
+stored. Loading restores full precision; absent unused stages keep their initial values. A
+file may record the tracking mode its weights are made for (``mode``), which is what a
+configured mode of 'auto' becomes.
 """
 
 from __future__ import annotations
@@ -21,15 +23,20 @@ import torch
 from torch import Tensor
 
 from ros_tracker.atom.model import atom_net, AtomNet
+from ros_tracker.atom.params import MODES
 from ros_tracker.weights import CheckpointError, first_line, load_state_dict_strictly, save_weights
 
 #: Top-level modules of the training framework whose pickled objects official checkpoints carry.
 TRAINING_FRAMEWORK_MODULES = ('dlframework', 'ltr', 'pytracking')
-#: Marks files written by save_weights.
+#: Marks ATOM weights files written by save_weights.
 FORMAT = 'ros_tracker.atom.weights'
+#: Marks a distilled ResNet-18 backbone alone (``ros-tracker train atom_backbone``).
+BACKBONE_FORMAT = 'ros_tracker.atom.backbone'
 _UNSUPPORTED_GLOBAL = re.compile(r'GLOBAL (\S+)')
-#: State-dict prefixes of the backbone stages that ATOM's tracking never evaluates.
-UNUSED_PREFIXES = ('feature_extractor.layer4.', 'feature_extractor.fc.')
+#: ResNet-18 stages that ATOM's tracking never evaluates (so never trains).
+UNUSED_BACKBONE_STAGES = ('layer4.', 'fc.')
+#: Their state-dict prefixes in ATOM's network.
+UNUSED_PREFIXES = tuple('feature_extractor.' + stage for stage in UNUSED_BACKBONE_STAGES)
 
 
 class _TrainingFrameworkObject:
@@ -65,8 +72,9 @@ def _load_weights_only(path: Path) -> Any:
             raise CheckpointError(f'{path}: cannot be read: {first_line(error)}') from None
 
 
-def read_state_dict(path: str | Path) -> dict[str, Tensor]:
-    """The network state dict of an official ATOM checkpoint or of a file from save_weights."""
+def _read(path: str | Path) -> tuple[dict[str, Tensor], str]:
+    """The network state dict of an official ATOM checkpoint or of a file from save_weights,
+    and the mode the file records ('' where it records none)."""
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f'{path}: no such file')
@@ -77,33 +85,52 @@ def read_state_dict(path: str | Path) -> dict[str, Tensor]:
     not_tensors = sorted(k for k, v in state.items() if not isinstance(v, Tensor))
     if not_tensors:
         raise CheckpointError(f'{path}: "net" holds non-tensor entries {not_tensors[:5]}')
-    return dict(state)
+    mode = content.get('mode', '') if content.get('format') == FORMAT else ''
+    if not isinstance(mode, str):
+        raise CheckpointError(f'{path}: its "mode" is not a string')
+    return dict(state), mode
+
+
+def read_state_dict(path: str | Path) -> dict[str, Tensor]:
+    """The network state dict of an official ATOM checkpoint or of a file from save_weights."""
+    return _read(path)[0]
 
 
 def _unused(key: str) -> bool:
     return key.startswith(UNUSED_PREFIXES)
 
 
-def load_atom_net(path: str | Path) -> AtomNet:
+def load_atom_weights(path: str | Path) -> tuple[AtomNet, str]:
     """ATOM's network with the weights of path (official checkpoint or converted file, full or
-    compact); every key ATOM uses must be present and of the right shape."""
+    compact), and the mode the file is made for ('' where it records none); every key ATOM
+    uses must be present and of the right shape."""
     net = atom_net()
-    state = read_state_dict(path)
+    state, mode = _read(path)
     initial = {k: v for k, v in net.state_dict().items() if _unused(k) and k not in state}
     load_state_dict_strictly(net, {**state, **initial}, str(path))
-    return net
+    return net, mode
 
 
-def convert(source: str | Path, destination: str | Path, compact: bool = False) -> str:
+def load_atom_net(path: str | Path) -> AtomNet:
+    """ATOM's network with the weights of path (see load_atom_weights)."""
+    return load_atom_weights(path)[0]
+
+
+def convert(source: str | Path, destination: str | Path, compact: bool = False,
+            mode: str = '') -> str:
     """Check source against the ATOM network and write its weights to destination (compact:
-    without the unused stages, floating-point tensors in half precision); returns the written
-    file's SHA-256."""
-    net = load_atom_net(source)
+    without the unused stages, floating-point tensors in half precision), recording mode as
+    the one they are made for (when given; else the source's own); returns the written file's
+    SHA-256."""
+    if mode and mode not in MODES[1:]:
+        raise CheckpointError(f'mode {mode!r} is not one of {list(MODES[1:])}')
+    net, recorded = load_atom_weights(source)
     state = net.state_dict()
     if compact:
         state = {k: v.half() if v.is_floating_point() else v for k, v in state.items()
                  if not _unused(k)}
-    return save_weights(destination, state, FORMAT)
+    mode = mode or recorded
+    return save_weights(destination, state, FORMAT, **({'mode': mode} if mode else {}))
 
 
 def read_backbone_state(path: str | Path) -> dict[str, Tensor]:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from ros_tracker.atom.scale_filter import ScaleFilterParams
 
-#: 'auto' stands for the mode the weights file is made for (see the registry).
+#: 'auto' stands for the mode the weights file is made for (its metadata; see checkpoint.py).
 MODES = ('auto', 'full', 'multi_scale', 'no_classifier', 'scale_filter')
 AUTOCAST = ('auto', 'none', 'float16', 'bfloat16')
 
@@ -20,8 +20,8 @@ class AtomParams:
             only, scale_factors searched, no IoU-Net) and 'no_classifier' (IoU-Net only, search
             area no_classifier_search_scale); 'scale_filter': the classifier localizes, a DSST
             scale filter (scale_filter.py) sizes the box, no IoU-Net; 'auto' (the default) is
-            the mode the weights file is made for: the one registered for a shipped file,
-            'full' for any other.
+            the mode the weights file is made for: the one its metadata records, 'full' for
+            a file without one and for random weights.
         image_sample_size: side of the square patch the network sees, in pixels.
         search_area_scale: patch side relative to sqrt(target area).
         init_gauss_newton_iter: Gauss-Newton steps of the first-frame optimization.

@@ -8,7 +8,7 @@ truth or machine). Sequences can run in worker processes.
 from __future__ import annotations
 
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 import hashlib
 import json
 import multiprocessing
@@ -26,16 +26,15 @@ from ros_tracker.evaluation.metrics import accuracy
 from ros_tracker.evaluation.results import machine_description
 from ros_tracker.evaluation.runner import (frame_range, Progress, ResetRun, run_sequence,
                                            run_with_resets, SequenceRun)
-from ros_tracker.pretrained import resolve_weights
-from ros_tracker.registry import build_tracker, BuildOptions
-from ros_tracker.weights import file_sha256
+from ros_tracker.registry import build_tracker, BuildOptions, resolve_weights
 
 CACHE_FORMAT = 1
 
 
 @dataclass(frozen=True)
 class Evaluation:
-    """What is evaluated: a registered tracker with its parameters and build options."""
+    """What is evaluated: a registered tracker with its parameters and build options (their
+    weights resolved, or None for the tracker's default)."""
 
     tracker: str
     config: dict[str, Any]
@@ -141,9 +140,10 @@ def evaluate(evaluation: Evaluation, sequences: list[Sequence], cache_dir: str |
     """
     cache_dir = Path(cache_dir)
     cache_dir.mkdir(parents=True, exist_ok=True)
-    weights = resolve_weights(evaluation.tracker, evaluation.options.weights)
-    digest = file_sha256(weights) if weights else ''
-    keys = [cache_key(evaluation, s, digest) for s in sequences]
+    if evaluation.options.weights is None:
+        evaluation = replace(evaluation, options=replace(
+            evaluation.options, weights=resolve_weights(evaluation.tracker)))
+    keys = [cache_key(evaluation, s, evaluation.options.weights.sha256) for s in sequences]
     outcomes: list[Outcome | None] = [
         None if fresh else load_cached(cache_path(cache_dir, s), key, s, evaluation.max_frames)
         for s, key in zip(sequences, keys)]

@@ -37,7 +37,7 @@ from ros_tracker.evaluation.report import NODE_BENCHMARK_FILE
 from ros_tracker.evaluation.results import environment, speed
 from ros_tracker.evaluation.runner import frame_range
 from ros_tracker.registry import (build_tracker, BuildOptions, load_tracker_config,
-                                  weights_label)
+                                  resolve_weights)
 from ros_tracker.ros.conversions import make_detection, ns_to_stamp, stamp_to_ns
 from ros_tracker.ros.image_conversions import fill_image
 from ros_tracker.ros.launch_config import autostarted_node_command, NODE_NAME
@@ -94,8 +94,9 @@ def bare_tracker_times(settings: BenchSettings, frames: list[np.ndarray],
     """Init time and per-frame times (ms) of the tracker alone on the same frames, and its
     device."""
     config = load_tracker_config(config_file(settings.tracker), settings.tracker)
+    weights = resolve_weights(settings.tracker, settings.weights)
     tracker = build_tracker(settings.tracker, config,
-                            BuildOptions(device=settings.device, weights=settings.weights))
+                            BuildOptions(device=settings.device, weights=weights))
     warm_up(tracker)
     started = time.perf_counter()
     tracker.initialize(frames[0], box)
@@ -296,7 +297,7 @@ def run_node_benchmark(settings: BenchSettings) -> Path:
     height, width = frames[0].shape[:2]
     document = {'tracker': settings.tracker, 'sequence': settings.sequence,
                 'frame_size': f'{width}x{height}', 'device': device,
-                'weights': weights_label(settings.tracker, settings.weights),
+                'weights': resolve_weights(settings.tracker, settings.weights).label,
                 'dds_profile': Path(os.environ.get('FASTRTPS_DEFAULT_PROFILES_FILE', '')).name
                 or 'default', **environment(),
                 'bare': {**speed(bare_ms), 'frames': len(bare_ms), 'init_ms': init_ms},

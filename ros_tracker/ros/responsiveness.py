@@ -23,7 +23,7 @@ from std_srvs.srv import Trigger
 
 from ros_tracker.evaluation.report import CALLBACKS_FILE
 from ros_tracker.evaluation.results import environment
-from ros_tracker.registry import weights_label
+from ros_tracker.registry import resolve_weights
 from ros_tracker.ros.image_conversions import fill_image
 from ros_tracker.ros.launch_config import NODE_NAME
 from ros_tracker.ros.node_benchmark import (BenchClient, BenchSettings, load_frames,
@@ -137,7 +137,7 @@ def run_responsiveness(settings: BenchSettings, cycles: int = 4) -> Path:
     document = {'tracker': settings.tracker, 'sequence': settings.sequence,
                 'frame_size': f'{width}x{height}',
                 'device': loaded.group(1) if loaded else settings.device,
-                'weights': weights_label(settings.tracker, settings.weights),
+                'weights': resolve_weights(settings.tracker, settings.weights).label,
                 'rate_hz': settings.rate_hz, 'cycles': cycles, **environment(),
                 'requests': {phase: {request: _summary(values)
                                      for request, values in by_request.items()}

@@ -20,7 +20,7 @@ from vision_msgs.msg import Detection2D, Detection2DArray
 
 from ros_tracker.frame_buffer import FrameBuffer
 from ros_tracker.params import params_to_dict
-from ros_tracker.registry import build_tracker, BuildOptions, spec, weights_label
+from ros_tracker.registry import build_tracker, BuildOptions, resolve_weights, spec
 from ros_tracker.ros.conversions import stamp_to_ns
 from ros_tracker.ros.diagnostics import NodeStats, status_message
 from ros_tracker.ros.image_conversions import check_image, ImageConversionError, ImageLimits
@@ -32,6 +32,7 @@ from ros_tracker.ros.rate_limited_log import RateLimitedLog
 from ros_tracker.ros.tracking_worker import ImageMsg, TrackingWorker, WorkerOutputs
 from ros_tracker.session import TargetState, TrackingSession
 from ros_tracker.tracker import warm_up
+from ros_tracker.weights import UNTRAINED
 
 
 class TrackerNode(LifecycleNode):
@@ -196,22 +197,23 @@ class TrackerNode(LifecycleNode):
 
     def _load_tracker(self) -> TrackingSession:
         started = time.perf_counter()
-        weights = weights_label(self.params.tracker, self.params.weights)
-        self.get_logger().info(f'loading the {self.params.tracker} tracker (weights: {weights}, '
-                               f'device: {self.params.device})')
+        weights = resolve_weights(self.params.tracker, self.params.weights)
+        digest = f', SHA-256 {weights.sha256[:12]}' if weights.sha256 else ''
+        self.get_logger().info(f'loading the {self.params.tracker} tracker (weights: '
+                               f'{weights.label}{digest}, device: {self.params.device})')
         tracker = build_tracker(self.params.tracker, self._tracker_config, BuildOptions(
-            device=self.params.device, weights=self.params.weights, half=self.params.half))
+            device=self.params.device, weights=weights, half=self.params.half))
         self.get_logger().info(f'warming up {self.params.tracker} on {tracker.device}')
         warm_up(tracker)
         if self.params.device.startswith('cuda') and tracker.device == 'cpu':
             self.get_logger().warning(f'{self.params.tracker} runs on the CPU only; '
                                       f'device {self.params.device!r} is not used')
-        if weights == 'random':
+        if weights == UNTRAINED:
             self.get_logger().warning(
                 f'{self.params.tracker} runs with RANDOM (untrained) weights: it will not track; '
                 'set the weights parameter to a trained file')
         self.get_logger().info(
-            f'{self.params.tracker} tracker (weights: {weights}) loaded and warmed up on '
+            f'{self.params.tracker} tracker (weights: {weights.label}) loaded and warmed up on '
             f'{tracker.device} in {time.perf_counter() - started:.2f} s')
         return TrackingSession(tracker, self.params.lost_after_frames,
                                self.params.found_after_frames, self.params.min_score,

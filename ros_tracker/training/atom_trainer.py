@@ -21,7 +21,7 @@ import torch
 from torch import nn, Tensor
 import torch.nn.functional as F
 
-from ros_tracker.atom.checkpoint import FORMAT
+from ros_tracker.atom.checkpoint import FORMAT, UNUSED_BACKBONE_STAGES
 from ros_tracker.atom.model import AtomNet
 from ros_tracker.datasets.training_sets import TrainingData
 from ros_tracker.training.atom_samples import ImagePairs, PairSettings, stack_pairs
@@ -89,7 +89,7 @@ class AtomTraining(TrainingTask):
         self.model = (AtomNet() if initial is None else initial).to(dist.device)
         backbone = self.model.feature_extractor
         deepest = backbone.stages.index(self.model.iou_layers[-1])
-        unused = ('layer4.', 'fc.') if deepest == 2 else ('fc.',)
+        unused = UNUSED_BACKBONE_STAGES if deepest == 2 else ('fc.',)
         trained = []
         for name, parameter in backbone.named_parameters():
             # ATOM never runs layer4 or fc; under DistributedDataParallel every trained

@@ -23,6 +23,7 @@ import torch
 from torch import nn, Tensor
 import torch.nn.functional as F
 
+from ros_tracker.atom.checkpoint import BACKBONE_FORMAT, UNUSED_BACKBONE_STAGES
 from ros_tracker.atom.model import resnet18
 from ros_tracker.atom.sampling import normalize
 from ros_tracker.datasets.sequence import read_image
@@ -34,9 +35,6 @@ from ros_tracker.training.loop import (as_list, Distributed, fixed_batches, RunS
                                        seed_everything, StepBatches, TrainingTask)
 from ros_tracker.training.sampling import annotated_frames, draw_target
 from ros_tracker.weights import save_weights
-
-#: Format of exported ATOM backbones; ros_tracker.atom.checkpoint.read_backbone_state reads them.
-BACKBONE_FORMAT = 'ros_tracker.atom.backbone'
 
 
 @dataclass(frozen=True)
@@ -149,7 +147,7 @@ class DistillationCrops:
 class AtomStudent(nn.Module):
     """ResNet-18 up to layer3 and a 1x1 convolution onto the teacher's channels."""
 
-    unused = ('layer4.', 'fc.')  # never run, so never trained
+    unused = UNUSED_BACKBONE_STAGES  # never run, so never trained
     prefix, weights_format = 'feature_extractor.', BACKBONE_FORMAT
 
     def __init__(self, teacher_channels: int) -> None:

@@ -10,7 +10,7 @@ from ros_tracker.atom.params import AtomParams
 from ros_tracker.atom.tracker import AtomTracker
 from ros_tracker.boxes import Box, iou
 from ros_tracker.datasets.sequence import read_uniform_sequence
-from ros_tracker.registry import build_tracker, BuildOptions
+from ros_tracker.registry import build_tracker, BuildOptions, resolve_weights
 from scenes import scene, zoomed_scene
 
 
@@ -68,7 +68,7 @@ def test_unknown_mode_and_bad_weights_are_rejected(tmp_path):
     with pytest.raises(ValueError, match='mode must be one of'):
         build_tracker('atom', {'mode': 'fast'})
     with pytest.raises(ValueError, match='no such file'):
-        build_tracker('atom', options=BuildOptions(weights=str(tmp_path / 'missing.pt')))
+        resolve_weights('atom', tmp_path / 'missing.pt')
     with pytest.raises(ValueError, match="mode 'auto' depends on the weights file"):
         AtomTracker(atom_net(), AtomParams(), torch.device('cpu'))
 

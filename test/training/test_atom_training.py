@@ -13,7 +13,7 @@ from ros_tracker.training.atom_samples import (crop_square, ImagePairs, PairSett
                                                perturbed_proposals, stack_pairs)
 from ros_tracker.training.atom_trainer import AtomRecipe, AtomTraining
 from ros_tracker.training.loop import Distributed, RunSettings, train
-from ros_tracker.weights import save_weights
+from ros_tracker.weights import save_weights, Weights
 
 SMALL = PairSettings(output_size=128)
 
@@ -96,7 +96,8 @@ def test_training_flushes_subnormal_floats_to_zero(tiny_training_data, tmp_path)
 def test_exported_weights_drive_the_tracker(tiny_training_data, tiny_data, tmp_path):
     task = _task(tiny_training_data, 1)
     weights = train(task, task.settings, tmp_path / 'run', task.dist)
-    tracker = build_tracker('atom', {}, BuildOptions(device='cpu', weights=str(weights)))
+    tracker = build_tracker('atom', {},
+                            BuildOptions(device='cpu', weights=Weights.of_file(weights)))
     sequence = read_uniform_sequence(tiny_data / 'Synthetic' / 'a')
     tracker.initialize(sequence.frame(0), sequence.boxes[0])
     assert tracker.track(sequence.frame(1)).box.is_finite()

@@ -4,12 +4,12 @@ import numpy as np
 import pytest
 import torch
 
-from ros_tracker.atom.checkpoint import read_backbone_state
+from ros_tracker.atom.checkpoint import BACKBONE_FORMAT, read_backbone_state
 from ros_tracker.atom.model import AtomNet
 from ros_tracker.re3.checkpoint import read_tower_state
 from ros_tracker.training.command import build_task
-from ros_tracker.training.distill import (BACKBONE_FORMAT, BackboneDistillation, distill_recipe,
-                                          DistillationCrops, DistillRecipe, Teacher)
+from ros_tracker.training.distill import (BackboneDistillation, distill_recipe, DistillationCrops,
+                                          DistillRecipe, Teacher)
 from ros_tracker.training.loop import Distributed, RunSettings
 from ros_tracker.weights import CheckpointError, load_state_dict_strictly, save_weights
 

@@ -14,6 +14,7 @@ from ros_tracker.training.loop import Distributed, RunSettings, train
 from ros_tracker.training.re3_samples import (covered_fraction, ensure_coverage, noisy_box,
                                               Re3Augmentation, track_starts, UnrolledSequences)
 from ros_tracker.training.re3_trainer import paper_recipe, Re3Training
+from ros_tracker.weights import Weights
 
 
 def test_encode_is_the_inverse_of_decode():
@@ -181,7 +182,8 @@ def test_exported_weights_load_into_the_tracker(re3_runs, tiny_data):
     net = load_re3_net(weights, 're3')
     for name, value in full.model.state_dict().items():
         assert torch.equal(value.cpu(), net.state_dict()[name])
-    tracker = build_tracker('re3', {}, BuildOptions(device='cpu', weights=str(weights)))
+    tracker = build_tracker('re3', {},
+                            BuildOptions(device='cpu', weights=Weights.of_file(weights)))
     sequence = Sequence('x/y', sorted((tiny_data / 'Synthetic' / 'a' / 'img').glob('*.jpg')),
                         [None] * 12)
     tracker.initialize(sequence.frame(0), Box(40, 100, 40, 40))
