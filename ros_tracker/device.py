@@ -31,3 +31,8 @@ def resolve_device(name: str) -> torch.device:
                              "device(s); use 'auto' or 'cpu'")
         return torch.device(f'cuda:{index}')
     raise ValueError(f"unknown device {name!r}; accepted: 'auto', 'cpu', 'cuda', 'cuda:N'")
+
+
+def autocast_to(device: torch.device, dtype: torch.dtype | None) -> torch.autocast:
+    """Autocast on device to dtype; None runs in full precision."""
+    return torch.autocast(device.type, dtype=dtype, enabled=dtype is not None)

@@ -25,9 +25,10 @@ from ros_tracker.atom.checkpoint import FORMAT, UNUSED_BACKBONE_STAGES
 from ros_tracker.atom.model import AtomNet
 from ros_tracker.datasets.training_sets import TrainingData
 from ros_tracker.training.atom_samples import ImagePairs, PairSettings, stack_pairs
+from ros_tracker.training.distributed import Distributed, StepBatches
 from ros_tracker.training.feature_pool import FeaturePool
-from ros_tracker.training.loop import (as_list, Distributed, fixed_batches, RunSettings,
-                                       seed_everything, StepBatches, TrainingTask)
+from ros_tracker.training.loop import RunSettings
+from ros_tracker.training.task import as_list, fixed_batches, seed_everything, TrainingTask
 from ros_tracker.weights import save_weights
 
 
@@ -132,12 +133,10 @@ class AtomTraining(TrainingTask):
                               batch['proposals']).float()
         return F.mse_loss(predicted, 2 * batch['ious'] - 1), predicted
 
-    def train_step(self, step: int, batch: Any) -> float:
-        self.set_learning_rate(self.learning_rate_at(step))
+    def loss(self, batch: Any) -> Tensor:
         self.prediction.train()
         inputs = batch if self.recipe.feature_pool else stack_pairs(batch, self.dist.device)
-        loss, _ = self._loss(self.prediction, inputs)
-        return self.optimize(loss)
+        return self._loss(self.prediction, inputs)[0]
 
     def samples_in_step(self) -> int:
         return self.recipe.batch_size

@@ -19,10 +19,11 @@ from ros_tracker.re3.checkpoint import load_re3_net, read_tower_state
 from ros_tracker.training.atom_samples import PairSettings
 from ros_tracker.training.atom_trainer import AtomRecipe, AtomTraining
 from ros_tracker.training.distill import BackboneDistillation, distill_recipe, STUDENTS, Teacher
-from ros_tracker.training.loop import (Distributed, flush_subnormals, RunSettings, train,
-                                       TrainingTask)
+from ros_tracker.training.distributed import Distributed
+from ros_tracker.training.loop import flush_subnormals, RunSettings, train
 from ros_tracker.training.re3_samples import Re3Augmentation
 from ros_tracker.training.re3_trainer import paper_recipe, Re3Training
+from ros_tracker.training.task import TrainingTask
 from ros_tracker.weights import load_state_dict_strictly
 
 MODELS = ('re3', 'residual_re3', 'dense_re3', 'atom', 'atom_backbone', 're3_tower')

@@ -31,9 +31,10 @@ from ros_tracker.datasets.training_sets import TrainingData
 from ros_tracker.re3.checkpoint import TOWER_FORMAT
 from ros_tracker.re3.model import ConvTower
 from ros_tracker.training.atom_samples import crop_square
-from ros_tracker.training.loop import (as_list, Distributed, fixed_batches, RunSettings,
-                                       seed_everything, StepBatches, TrainingTask)
+from ros_tracker.training.distributed import Distributed, StepBatches
+from ros_tracker.training.loop import RunSettings
 from ros_tracker.training.sampling import annotated_frames, draw_target
+from ros_tracker.training.task import as_list, fixed_batches, seed_everything, TrainingTask
 from ros_tracker.weights import save_weights
 
 
@@ -242,10 +243,9 @@ class BackboneDistillation(TrainingTask):
                                       align_corners=False)
         return F.mse_loss(predicted, (teacher - self.mean) / self.std)
 
-    def train_step(self, step: int, batch: Any) -> float:
-        self.set_learning_rate(self.learning_rate_at(step))
+    def loss(self, batch: Any) -> Tensor:
         self.student.train()
-        return self.optimize(self._loss(self.student, batch))
+        return self._loss(self.student, batch)
 
     def samples_in_step(self) -> int:
         return self.recipe.batch_size

@@ -16,7 +16,7 @@ from torch import Tensor
 from ros_tracker.atom.model import AtomNet
 from ros_tracker.boxes import Box
 from ros_tracker.training.atom_samples import ImagePairs, perturbed_proposals, stack_images
-from ros_tracker.training.loop import as_list, fixed_batches
+from ros_tracker.training.task import as_list, fixed_batches
 
 # Keeps the draws of pooled pairs apart from the pairs' own random streams.
 DRAW_STREAM = 1

@@ -30,10 +30,11 @@ from ros_tracker.re3.checkpoint import save_re3_net
 from ros_tracker.re3.model import Re3Net, VARIANTS
 from ros_tracker.re3.params import Re3Params
 from ros_tracker.re3.tracker import clamp_box, crop, crop_window, decode, encode, Re3Tracker
-from ros_tracker.training.loop import (as_list, Distributed, fixed_batches, RunSettings,
-                                       seed_everything, StepBatches, TrainingTask)
+from ros_tracker.training.distributed import Distributed, StepBatches
+from ros_tracker.training.loop import RunSettings
 from ros_tracker.training.re3_samples import (ensure_coverage, Re3Augmentation, UnrolledSample,
                                               UnrolledSequences)
+from ros_tracker.training.task import as_list, fixed_batches, seed_everything, TrainingTask
 from ros_tracker.weights import load_state_dict_strictly
 
 
@@ -208,13 +209,11 @@ class Re3Training(TrainingTask):
             num_workers=self.settings.workers, collate_fn=as_list)
         return iter(loader)
 
-    def train_step(self, step: int, batch: Any) -> float:
-        self.set_learning_rate(self.learning_rate_at(step))
+    def loss(self, batch: Any) -> Tensor:
         self.unrolled.train()
-        with torch.autocast(self.dist.device.type, dtype=torch.float16, enabled=self.amp):
-            loss = self.unrolled(batch)
         self._batch_samples = len(batch)
-        return self.optimize(loss)
+        with torch.autocast(self.dist.device.type, dtype=torch.float16, enabled=self.amp):
+            return self.unrolled(batch)
 
     def samples_in_step(self) -> int:
         return self._batch_samples

@@ -12,7 +12,8 @@ from ros_tracker.registry import build_tracker, BuildOptions
 from ros_tracker.training.atom_samples import (crop_square, ImagePairs, PairSettings,
                                                perturbed_proposals, stack_pairs)
 from ros_tracker.training.atom_trainer import AtomRecipe, AtomTraining
-from ros_tracker.training.loop import Distributed, RunSettings, train
+from ros_tracker.training.distributed import Distributed
+from ros_tracker.training.loop import RunSettings, train, train_step
 from ros_tracker.weights import save_weights, Weights
 
 SMALL = PairSettings(output_size=128)
@@ -68,7 +69,7 @@ def test_training_lowers_the_loss(tiny_training_data):
     task.prediction.train()
     before = loss()
     for step in range(6):
-        task.train_step(step, batch)
+        train_step(task, step, batch)
     assert loss() < 0.5 * before
 
 
@@ -109,7 +110,7 @@ def test_a_pretrained_backbone_stays_frozen(tiny_training_data, tmp_path):
     before = {k: v.clone() for k, v in task.model.feature_extractor.named_parameters()}
     pairs = ImagePairs(tiny_training_data, SMALL, 0)
     head_before = task.model.bb_regressor.iou_predictor.weight.clone()
-    task.train_step(0, [pairs[i] for i in range(4)])
+    train_step(task, 0, [pairs[i] for i in range(4)])
     for name, value in task.model.feature_extractor.named_parameters():
         assert torch.equal(value, before[name]), name
     assert not torch.equal(task.model.bb_regressor.iou_predictor.weight, head_before)
@@ -148,6 +149,6 @@ def test_cuda_training_uses_mixed_precision(tiny_training_data):
     task = AtomTraining(tiny_training_data, None, AtomRecipe(batch_size=4, val_samples=4), SMALL,
                         settings, Distributed('cuda'))
     pairs = ImagePairs(tiny_training_data, SMALL, 0)
-    losses = [task.train_step(step, [pairs[i] for i in range(4)]) for step in range(2)]
+    losses = [train_step(task, step, [pairs[i] for i in range(4)]) for step in range(2)]
     assert task.amp and task.scaler.is_enabled() and all(np.isfinite(losses))
     assert next(task.model.parameters()).device.type == 'cuda'

@@ -10,7 +10,8 @@ from ros_tracker.re3.checkpoint import read_tower_state
 from ros_tracker.training.command import build_task
 from ros_tracker.training.distill import (BackboneDistillation, distill_recipe, DistillationCrops,
                                           DistillRecipe, Teacher)
-from ros_tracker.training.loop import Distributed, RunSettings
+from ros_tracker.training.distributed import Distributed
+from ros_tracker.training.loop import RunSettings, train_step
 from ros_tracker.weights import CheckpointError, load_state_dict_strictly, save_weights
 
 RECIPE = DistillRecipe(batch_size=4, val_samples=4, statistics_samples=8)
@@ -38,7 +39,7 @@ def test_distillation_lowers_the_loss_and_exports_an_atom_backbone(tiny_training
     with torch.no_grad():
         before = float(task._loss(task.model, batch))
     for step in range(8):
-        task.train_step(step, batch)
+        train_step(task, step, batch)
     with torch.no_grad():
         after = float(task._loss(task.model, batch))
     assert after < 0.7 * before
@@ -68,7 +69,7 @@ def test_distillation_of_the_re3_tower_feeds_a_dense_re3_run(tiny_training_data,
         before = float(task._loss(task.model, batch))
     skip_before = task.model.backbone.conv5_skip.conv.weight.clone()
     for step in range(8):
-        task.train_step(step, batch)
+        train_step(task, step, batch)
     with torch.no_grad():
         after = float(task._loss(task.model, batch))
     assert after < 0.8 * before

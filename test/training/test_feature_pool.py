@@ -6,8 +6,9 @@ from ros_tracker.atom.model import AtomNet
 from ros_tracker.boxes import Box, iou
 from ros_tracker.training.atom_samples import ImagePairs, PairSettings, stack_pairs
 from ros_tracker.training.atom_trainer import AtomRecipe, AtomTraining, IoUPrediction
+from ros_tracker.training.distributed import Distributed
 from ros_tracker.training.feature_pool import FeaturePool
-from ros_tracker.training.loop import Distributed, RunSettings, train
+from ros_tracker.training.loop import RunSettings, train, train_step
 
 SMALL = PairSettings(output_size=128, proposals=8)
 CPU = torch.device('cpu')
@@ -106,7 +107,7 @@ def test_pooled_training_lowers_the_loss_on_its_pool(tiny_training_data):
     task.prediction.train()
     before = loss()
     for step in range(6):
-        task.train_step(step, batch)
+        train_step(task, step, batch)
     assert loss() < 0.5 * before
 
 

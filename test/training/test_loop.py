@@ -3,9 +3,12 @@ import pickle
 import pytest
 import torch
 
-from ros_tracker.training.loop import (fixed_batches, load_checkpoint, MetricsLog,
-                                       restore_rng_states, rng_states, save_checkpoint,
-                                       StepBatches, TrainingTask)
+from ros_tracker.training.checkpoints import (load_checkpoint, restore_rng_states, rng_states,
+                                              save_checkpoint)
+from ros_tracker.training.distributed import StepBatches
+from ros_tracker.training.loop import optimizer_step
+from ros_tracker.training.metrics_log import MetricsLog
+from ros_tracker.training.task import fixed_batches, TrainingTask
 from ros_tracker.weights import CheckpointError
 
 
@@ -83,7 +86,7 @@ def test_fixed_batches_cover_every_index_once():
 
 
 class _LinearTask(TrainingTask):
-    """The shared optimizer step on a one-layer model: only optimize is exercised."""
+    """A one-layer model for the loop's optimizer step."""
 
     def __init__(self, grad_clip: float) -> None:
         torch.manual_seed(0)
@@ -95,8 +98,11 @@ class _LinearTask(TrainingTask):
     def batches(self, start_step, end_step):
         return iter(())
 
-    def train_step(self, step, batch):
-        return self.optimize(self.model(batch).sum())
+    def learning_rate_at(self, step):
+        return 0.0
+
+    def loss(self, batch):
+        return self.model(batch).sum()
 
     def validate(self):
         return {}
@@ -114,7 +120,7 @@ def gradient_norm(model: torch.nn.Module) -> float:
 def test_gradients_are_clipped_to_the_global_norm(grad_clip, expected):
     task = _LinearTask(grad_clip)
     batch = torch.full((8, 4), 10.0)  # d(sum)/dw = 80 per weight, d/db = 8: norm ~160.2
-    task.train_step(0, batch)
+    optimizer_step(task, task.loss(batch))
     unclipped = (4 * 80.0 ** 2 + 8.0 ** 2) ** 0.5
     assert gradient_norm(task.model) == pytest.approx(
         unclipped if expected == 'unclipped' else expected, rel=1e-5)
