@@ -11,8 +11,7 @@ from typing import Any, Callable
 from ros_tracker.atom.params import MODES
 from ros_tracker.datasets.readers import LAYOUTS
 from ros_tracker.registry import tracker_names, TRACKERS
-from ros_tracker.ros.demo import DEMO_VIDEO
-from ros_tracker.share import config_file
+from ros_tracker.share import config_file, DEMO_VIDEO
 
 
 def _trackers(args: argparse.Namespace) -> int:

@@ -1,5 +1,6 @@
 """Where the package's installed files (config/, launch/) are: found the way ROS finds them,
-so the command-line tools work from a colcon install or a wheel as well as from a checkout."""
+so the command-line tools work from a colcon install or a wheel as well as from a checkout; and
+the demo's video, which the system provides."""
 
 from __future__ import annotations
 
@@ -10,6 +11,11 @@ import sys
 PACKAGE = 'ros_tracker'
 #: A source checkout: the package folder sits next to config/.
 CHECKOUT = Path(__file__).resolve().parent.parent
+#: Debian's opencv-doc package installs this real video on any Debian/Ubuntu machine.
+DEMO_VIDEO = '/usr/share/doc/opencv-doc/examples/data/Megamind.avi'
+#: The face on the demo video's frame 10 (x, y, w, h), the first frame after the fade-in.
+DEMO_INIT_BOX = [235.0, 150.0, 160.0, 190.0]
+DEMO_INIT_FRAME = 10
 
 
 def share_directory() -> Path:

@@ -7,8 +7,8 @@ from std_msgs.msg import Header
 from vision_msgs.msg import Detection2D, Detection2DArray, ObjectHypothesisWithPose
 
 from ros_tracker.boxes import Box
-from ros_tracker.detector_init import Candidate
-from ros_tracker.session import FrameOutcome
+from ros_tracker.node_core.detector_init import Candidate
+from ros_tracker.node_core.session import FrameOutcome
 
 
 def stamp_to_ns(stamp: Time) -> int:

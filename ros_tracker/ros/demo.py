@@ -9,16 +9,11 @@ import subprocess
 
 import cv2
 
-from ros_tracker.overlay import contact_sheet
+from ros_tracker.node_core.overlay import contact_sheet
 from ros_tracker.ros.launch_config import autostarted_node_command, console_script, NODE_NAME
 from ros_tracker.share import share_directory
 
 CAMERA_TOPIC = '/camera/image'
-#: Debian's opencv-doc package installs this real video on any Debian/Ubuntu machine.
-DEMO_VIDEO = '/usr/share/doc/opencv-doc/examples/data/Megamind.avi'
-#: The face on the demo video's frame 10 (x, y, w, h), the first frame after the fade-in.
-DEMO_INIT_BOX = [235.0, 150.0, 160.0, 190.0]
-DEMO_INIT_FRAME = 10
 
 
 def run_demo(tracker: str, video: str, output_dir: str, rate_hz: float, device: str = '',

@@ -18,19 +18,18 @@ from std_msgs.msg import Bool, Header
 from std_srvs.srv import SetBool, Trigger
 from vision_msgs.msg import Detection2D, Detection2DArray
 
-from ros_tracker.frame_buffer import FrameBuffer
+from ros_tracker.node_core.frame_buffer import FrameBuffer
+from ros_tracker.node_core.session import TargetState, TrackingSession
 from ros_tracker.params import params_to_dict
 from ros_tracker.registry import build_tracker, BuildOptions, resolve_weights, spec
 from ros_tracker.ros.conversions import stamp_to_ns
 from ros_tracker.ros.diagnostics import NodeStats, status_message
 from ros_tracker.ros.image_conversions import check_image, ImageConversionError, ImageLimits
 from ros_tracker.ros.node_main import run_node
-from ros_tracker.ros.node_params import (descriptor, node_params_from, NodeParams,
-                                         parameter_names, RULES, tracker_descriptor,
-                                         validation_error)
+from ros_tracker.ros.node_params import (descriptor, node_params_from, NodeParams, parameter_names,
+                                         RULES, tracker_descriptor, validation_error)
 from ros_tracker.ros.rate_limited_log import RateLimitedLog
 from ros_tracker.ros.tracking_worker import ImageMsg, TrackingWorker, WorkerOutputs
-from ros_tracker.session import TargetState, TrackingSession
 from ros_tracker.tracker import warm_up
 from ros_tracker.weights import UNTRAINED
 

@@ -19,9 +19,11 @@ from std_msgs.msg import Bool, Header
 from vision_msgs.msg import Detection2D, Detection2DArray
 
 from ros_tracker.boxes import Box, InvalidBoxError
-from ros_tracker.detector_init import choose_detection, Selection
-from ros_tracker.frame_buffer import FrameBuffer, LatestSlot
-from ros_tracker.overlay import draw_outcome
+from ros_tracker.node_core.detector_init import choose_detection, Selection
+from ros_tracker.node_core.frame_buffer import FrameBuffer, LatestSlot
+from ros_tracker.node_core.overlay import draw_outcome
+from ros_tracker.node_core.session import (FrameOutcome, TargetState, TrackerFailure,
+                                           TrackingSession)
 from ros_tracker.ros.conversions import (box_from_detection, candidates_from, detection_label,
                                          outcome_to_detections, stamp_to_ns)
 from ros_tracker.ros.diagnostics import NodeStats
@@ -29,7 +31,6 @@ from ros_tracker.ros.image_conversions import (compressed_to_bgr8, fill_image, i
                                                ImageConversionError)
 from ros_tracker.ros.node_params import NodeParams
 from ros_tracker.ros.rate_limited_log import RateLimitedLog
-from ros_tracker.session import FrameOutcome, TargetState, TrackerFailure, TrackingSession
 from ros_tracker.tracker import TrackResult
 
 ImageMsg = Image | CompressedImage

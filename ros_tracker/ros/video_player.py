@@ -15,9 +15,9 @@ from vision_msgs.msg import Detection2D
 
 from ros_tracker.boxes import Box
 from ros_tracker.ros.conversions import make_detection
-from ros_tracker.ros.demo import DEMO_INIT_BOX, DEMO_INIT_FRAME, DEMO_VIDEO
 from ros_tracker.ros.image_conversions import fill_image
 from ros_tracker.ros.node_main import run_node
+from ros_tracker.share import DEMO_INIT_BOX, DEMO_INIT_FRAME, DEMO_VIDEO
 
 
 class VideoPlayer(Node):

@@ -3,9 +3,9 @@ from std_msgs.msg import Header
 from vision_msgs.msg import Detection2D
 
 from ros_tracker.boxes import Box
+from ros_tracker.node_core.session import FrameOutcome, TargetState
 from ros_tracker.ros.conversions import (box_from_detection, detection_label, make_detection,
                                          ns_to_stamp, outcome_to_detections, stamp_to_ns)
-from ros_tracker.session import FrameOutcome, TargetState
 from ros_tracker.tracker import TrackResult
 
 HEADER = Header(stamp=ns_to_stamp(12_000_000_345), frame_id='camera')

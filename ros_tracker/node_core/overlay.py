@@ -5,7 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from ros_tracker.session import FrameOutcome, TargetState
+from ros_tracker.node_core.session import FrameOutcome, TargetState
 
 #: BGR colour per state: green while tracking, orange for the last box of a lost target.
 COLOURS = {TargetState.TRACKING: (60, 200, 60), TargetState.LOST: (0, 140, 255),

@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 
 from ros_tracker.boxes import Box
-from ros_tracker.overlay import COLOURS, contact_sheet, draw_outcome
-from ros_tracker.session import FrameOutcome, TargetState
+from ros_tracker.node_core.overlay import COLOURS, contact_sheet, draw_outcome
+from ros_tracker.node_core.session import FrameOutcome, TargetState
 from ros_tracker.tracker import TrackResult
 
 

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 from ros_tracker.boxes import Box, InvalidBoxError
+from ros_tracker.node_core.session import (clean_identifier, MAX_IDENTIFIER_LENGTH, TargetState,
+                                           TrackerFailure, TrackingSession)
 from ros_tracker.registry import build_tracker
-from ros_tracker.session import (clean_identifier, MAX_IDENTIFIER_LENGTH, TargetState,
-                                 TrackerFailure, TrackingSession)
 from ros_tracker.tracker import Tracker, TrackResult
 from scenes import scene
 

@@ -2,7 +2,7 @@ import threading
 
 import pytest
 
-from ros_tracker.frame_buffer import FrameBuffer, LatestSlot
+from ros_tracker.node_core.frame_buffer import FrameBuffer, LatestSlot
 
 
 def test_nearest_within_tolerance():

@@ -1,6 +1,6 @@
 import pytest
 
-from ros_tracker.lost import LostHysteresis
+from ros_tracker.node_core.lost import LostHysteresis
 
 
 def run(hysteresis, flags):

@@ -13,7 +13,7 @@ import unicodedata
 import numpy as np
 
 from ros_tracker.boxes import Box, validate_init_box
-from ros_tracker.lost import LostHysteresis
+from ros_tracker.node_core.lost import LostHysteresis
 from ros_tracker.tracker import Tracker, TrackResult
 
 
