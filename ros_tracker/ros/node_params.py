@@ -18,7 +18,7 @@ DETECTOR_SELECTIONS = ('best_class', 'id', 'nearest')
 
 @dataclass(frozen=True)
 class NodeParams:
-    """Every node parameter with its default (see README for the full table)."""
+    """Every node parameter with its default (docs/node.md has the full table)."""
 
     tracker: str = 'csrt'
     weights: str = ''

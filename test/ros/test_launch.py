@@ -1,6 +1,6 @@
 """`ros2 launch ros_tracker track.launch.py` for real: the real launch, launch_ros and ros2cli
 (a ROS install, or Jazzy's built from ../shared), this package installed with colcon, real
-frames over DDS, and the README's own commands run exactly as printed."""
+frames over DDS, and the commands of the README and docs/node.md run exactly as printed."""
 
 from __future__ import annotations
 
@@ -24,14 +24,18 @@ from ros_tracker.registry import tracker_names
 from ros_tracker.ros.image_conversions import fill_image
 from ros_tracker.ros.launch_config import LAUNCH_ARGUMENTS
 
-README = Path(__file__).resolve().parents[2] / 'README.md'
+ROOT = Path(__file__).resolve().parents[2]
+#: The pages whose shell commands are run as printed.
+PAGES = (ROOT / 'README.md', ROOT / 'docs' / 'node.md')
 SEQUENCE = 'UAV123_10fps/person11'  # 640x360: the README's init box lies inside its frames
 WAIT_S = 120.0
 
 
-def readme_commands(prefix: str) -> list[str]:
-    """The README's shell commands that start with prefix, continuation lines joined."""
-    blocks = re.findall(r'```bash\n(.*?)```', README.read_text(), flags=re.S)
+def documented_commands(prefix: str) -> list[str]:
+    """The shell commands of the README and the node manual that start with prefix,
+    continuation lines joined."""
+    blocks = [block for page in PAGES
+              for block in re.findall(r'```bash\n(.*?)```', page.read_text(), flags=re.S)]
     lines = '\n'.join(blocks).replace('\\\n', ' ').splitlines()
     commands = [re.sub(r'\s+#.*$', '', line).strip() for line in lines]
     return [re.sub(r'\s+', ' ', c) for c in commands if c.startswith(prefix)]
@@ -174,12 +178,12 @@ def test_params_file_alone_selects_its_tracker_and_rviz_is_optional(installed, t
         assert launch.stop() == 0, launch.log()
 
 
-@pytest.mark.parametrize('command', [c for c in readme_commands('ros2 launch')
+@pytest.mark.parametrize('command', [c for c in documented_commands('ros2 launch')
                                      if 'autostart:=false' not in c])
 def test_readme_launch_commands_track_real_frames(ros, installed, shared_sequences, tmp_path,
                                                   command):
     _, _, env = installed
-    (init_command,) = readme_commands('ros2 topic pub --once /tracker/init')
+    (init_command,) = documented_commands('ros2 topic pub --once /tracker/init')
     topic = re.search(r'image:=(\S+)', command).group(1)
     camera = Camera(shared_sequences, topic)
     launch = Launch(command, env, tmp_path / 'launch.log')
@@ -209,7 +213,7 @@ def test_readme_launch_commands_track_real_frames(ros, installed, shared_sequenc
 
 def test_readme_lifecycle_and_param_commands_drive_the_launched_node(ros, installed, tmp_path):
     _, _, env = installed
-    (command,) = [c for c in readme_commands('ros2 launch') if 'autostart:=false' in c]
+    (command,) = [c for c in documented_commands('ros2 launch') if 'autostart:=false' in c]
     # A fresh ros2 daemon: one that ran through the earlier launches can still list their
     # /tracker, and then answers 'Node not found' while it swaps the old node for this one.
     run('ros2 daemon stop', env)
@@ -229,12 +233,12 @@ def test_readme_lifecycle_and_param_commands_drive_the_launched_node(ros, instal
         expected = {'configure': 'loaded and warmed up', 'activate': 'active: tracking on',
                     'deactivate': 'inactive: subscriptions closed',
                     'cleanup': 'csrt tracker unloaded'}
-        for lifecycle_command in readme_commands('ros2 lifecycle set /tracker'):
+        for lifecycle_command in documented_commands('ros2 lifecycle set /tracker'):
             result = run(lifecycle_command, env)
             assert result.returncode == 0, result.stdout + result.stderr
             assert 'Transitioning successful' in result.stdout, result.stdout
             assert expected[lifecycle_command.split()[-1]] in launch.log()
-        (param_command,) = readme_commands('ros2 param set /tracker')
+        (param_command,) = documented_commands('ros2 param set /tracker')
         result = run(param_command, env)
         assert result.stdout.strip() == 'Set parameter successful', result.stdout + result.stderr
     finally:

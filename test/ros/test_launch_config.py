@@ -10,7 +10,7 @@ from ros_tracker.ros.launch_config import (autostarted_node_command, LAUNCH_ARGU
                                            node_command, node_settings, params_file, remappings)
 
 SHARE = '/opt/share/ros_tracker'
-README = Path(__file__).resolve().parents[2] / 'README.md'
+NODE_MANUAL = Path(__file__).resolve().parents[2] / 'docs' / 'node.md'
 
 
 def test_defaults_start_csrt_from_its_config_and_autostart():
@@ -70,8 +70,8 @@ def test_node_command_matches_the_launch_file():
     assert remappings('/cam')[0] == ('image', '/cam')
 
 
-def test_the_readme_table_lists_every_argument_with_its_default_and_choices():
-    section = README.read_text().split('### Launch arguments')[1].split('\n## ')[0]
+def test_the_manual_table_lists_every_argument_with_its_default_and_choices():
+    section = NODE_MANUAL.read_text().split('## Launch arguments')[1].split('\n## ')[0]
     rows = re.findall(r'^\| `(\w+)` \| ([^|]+) \| ([^|]+) \|', section, flags=re.M)
     assert [name for name, _, _ in rows] == list(LAUNCH_ARGUMENTS)
     for name, default, choices in rows:

@@ -6,10 +6,12 @@ import argparse
 import json
 from pathlib import Path
 import sys
-from typing import Any, Callable
+from typing import Callable
 
 from ros_tracker.atom.params import MODES
-from ros_tracker.datasets.readers import LAYOUTS
+from ros_tracker.cli.benchmarks import add_benchmark_commands
+from ros_tracker.cli.options import add_tracker_and_data
+from ros_tracker.cli.training import add_training_commands
 from ros_tracker.registry import tracker_names, TRACKERS
 from ros_tracker.share import config_file, DEMO_VIDEO
 
@@ -125,55 +127,6 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
-def _size(text: str) -> tuple[int, int]:
-    try:
-        width, height = (int(v) for v in text.lower().split('x'))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f'expected WIDTHxHEIGHT, got {text!r}') from None
-    if width <= 0 or height <= 0:
-        raise argparse.ArgumentTypeError(f'width and height must be > 0, got {text!r}')
-    return width, height
-
-
-def _bench_settings(args: argparse.Namespace, size: tuple[int, int] | None = None,
-                    rate_hz: float = 30.0) -> Any:
-    """The node benchmarks' common settings, from their shared command-line options."""
-    from ros_tracker.ros.node_benchmark import BenchSettings
-    return BenchSettings(args.tracker, Path(args.dataset), args.sequence, Path(args.out),
-                         args.layout, args.frames, size, rate_hz, args.device,
-                         args.weights or '')
-
-
-def _written(command: str, measure: Callable[[], Path]) -> int:
-    """Run a benchmark and say which file it wrote, or why it failed (status 1)."""
-    try:
-        path = measure()
-    except (RuntimeError, ValueError) as error:
-        print(f'ros-tracker {command}: {error}', file=sys.stderr)
-        return 1
-    print(f'wrote {path}')
-    return 0
-
-
-def _bench_node(args: argparse.Namespace) -> int:
-    from ros_tracker.ros.node_benchmark import run_node_benchmark
-    settings = _bench_settings(args, args.size, args.rate)
-    return _written('bench-node', lambda: run_node_benchmark(settings))
-
-
-def _bench_callbacks(args: argparse.Namespace) -> int:
-    from ros_tracker.ros.responsiveness import run_responsiveness
-    settings = _bench_settings(args, rate_hz=args.rate)
-    return _written('bench-callbacks', lambda: run_responsiveness(settings, args.cycles))
-
-
-def _bench_reliability(args: argparse.Namespace) -> int:
-    from ros_tracker.ros.reliability import ReliabilitySettings, run_reliability
-    settings = ReliabilitySettings(_bench_settings(args), args.rate, args.load_seconds,
-                                   args.soak_frames)
-    return _written('bench-reliability', lambda: run_reliability(settings))
-
-
 def _add_conversion(commands: argparse._SubParsersAction, name: str,
                     run: Callable[[argparse.Namespace], int], description: str,
                     source_help: str, example_output: str) -> argparse.ArgumentParser:
@@ -183,97 +136,6 @@ def _add_conversion(commands: argparse._SubParsersAction, name: str,
     parser.add_argument('destination', help=f'output file, e.g. {example_output}')
     parser.set_defaults(run=run)
     return parser
-
-
-def _add_tracker_and_data(parser: argparse.ArgumentParser) -> None:
-    """The tracker to build and the annotated sequences it runs on (eval, bench-node)."""
-    parser.add_argument('--tracker', required=True, choices=tracker_names())
-    parser.add_argument('--weights', help='weights file of the tracker')
-    parser.add_argument('--device', default='auto', help="'auto', 'cpu', 'cuda' or 'cuda:N'")
-    parser.add_argument('--dataset', default='../shared/data/sequences',
-                        help='root of the sequences (default: %(default)s)')
-    parser.add_argument('--layout', default='uniform', choices=LAYOUTS,
-                        help='benchmark layout of --dataset (default: %(default)s)')
-
-
-def _add_node_bench(commands: argparse._SubParsersAction, name: str, description: str,
-                    sequence: str, frames: tuple[int | None, str], rate: tuple[float, str],
-                    written: str) -> argparse.ArgumentParser:
-    """A node benchmark's subcommand with the options all of them take; frames and rate are
-    (default, help)."""
-    parser = commands.add_parser(name, help=description)
-    _add_tracker_and_data(parser)
-    parser.add_argument('--sequence', default=sequence,
-                        help='DATASET/SEQUENCE to play (default: %(default)s)')
-    parser.add_argument('--frames', type=int, default=frames[0],
-                        help=frames[1] + ('' if frames[0] is None else ' (default: %(default)s)'))
-    parser.add_argument('--rate', type=float, default=rate[0],
-                        help=rate[1] + ' (default: %(default)s)')
-    parser.add_argument('--out', required=True, help=f'folder for {written}')
-    return parser
-
-
-def _train(args: argparse.Namespace) -> int:
-    from ros_tracker.training.command import parse_overrides, run_training
-    from ros_tracker.training.loop import RunSettings
-    settings = RunSettings(steps=args.steps, seed=args.seed, device=args.device,
-                           amp=not args.no_amp, workers=args.workers, log_every=args.log_every,
-                           val_every=args.val_every, checkpoint_every=args.checkpoint_every,
-                           progress=not args.no_progress)
-    run_training(args.model, args.data, args.val_data or [], Path(args.out), settings,
-                 parse_overrides(args.set or []), args.weights, args.backbone, args.fresh,
-                 args.teacher)
-    return 0
-
-
-def _plot_training(args: argparse.Namespace) -> int:
-    from ros_tracker.training.curves import plot_learning_curves
-    folder = Path(args.folder)
-    print(plot_learning_curves(folder / 'metrics.csv', args.out or folder / 'learning_curves.png',
-                               args.title or folder.name))
-    return 0
-
-
-def _add_train(commands: argparse._SubParsersAction) -> None:
-    from ros_tracker.training.command import MODELS
-    train = commands.add_parser(
-        'train', help='train a Re3-family network, the ATOM IoU-Net, or by distillation '
-                      "ATOM's backbone or the Re3 conv tower (resumes from OUT/last.pt; run "
-                      'under torchrun for several GPUs or machines)')
-    train.add_argument('model', choices=MODELS)
-    train.add_argument('--data', action='append', required=True, metavar='KIND:ROOT[:OPTION]',
-                       help='training data, repeatable: uniform:ROOT[:SPLIT|NAMES], '
-                            'got10k:ROOT, lasot:ROOT[:CLASSES], trackingnet:ROOT[:CHUNKS], '
-                            'vid:ROOT[:SPLIT], det:ROOT[:SPLIT], coco:ROOT[:SUBSET]')
-    train.add_argument('--val-data', action='append', metavar='KIND:ROOT[:OPTION]',
-                       help='held-out data for validation (repeatable)')
-    train.add_argument('--out', required=True,
-                       help='run folder: last.pt, metrics.csv, settings.json, weights.pt')
-    train.add_argument('--steps', type=int, required=True, help='optimizer steps in all')
-    train.add_argument('--seed', type=int, default=0)
-    train.add_argument('--device', default='auto', help="'auto', 'cpu', 'cuda' or 'cuda:N'")
-    train.add_argument('--no-amp', action='store_true', help='float32 on CUDA too')
-    train.add_argument('--workers', type=int, default=2, help='data-loading processes')
-    train.add_argument('--log-every', type=int, default=10)
-    train.add_argument('--val-every', type=int, default=500)
-    train.add_argument('--checkpoint-every', type=int, default=500)
-    train.add_argument('--weights', help='start from these weights (fine-tuning)')
-    train.add_argument('--backbone', help='atom: pretrained ResNet-18 (ATOM weights or a '
-                                          'ResNet-18 state dict); it stays frozen. Re3 family: '
-                                          'a conv tower from re3_tower to start from')
-    train.add_argument('--teacher', help='atom_backbone, re3_tower: the ONNX backbone to '
-                                         'distil, e.g. nanotrack_v2_backbone.onnx')
-    train.add_argument('--set', action='append', metavar='KEY=VALUE',
-                       help='override a recipe setting, e.g. batch_size=8 (repeatable)')
-    train.add_argument('--fresh', action='store_true', help='ignore OUT/last.pt')
-    train.add_argument('--no-progress', action='store_true', help='no progress bar')
-    train.set_defaults(run=_train)
-    plot = commands.add_parser('plot-training',
-                               help="draw a training run's loss and validation IoU curves")
-    plot.add_argument('folder', metavar='RUN', help='run folder written by ros-tracker train')
-    plot.add_argument('--out', help='PNG file (default: RUN/learning_curves.png)')
-    plot.add_argument('--title', help='figure title (default: the run folder name)')
-    plot.set_defaults(run=_plot_training)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -317,7 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = commands.add_parser(
         'eval', help='track annotated sequences once each and write DIR/results.json and the '
                      'boxes of every frame')
-    _add_tracker_and_data(evaluate)
+    add_tracker_and_data(evaluate)
     evaluate.add_argument('--config', help='parameter file (default: config/<tracker>.yaml)')
     evaluate.add_argument('--sequences', help='comma-separated DATASET/SEQUENCE names '
                                               '(default: the --split of the shared data)')
@@ -342,32 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help='smallest accepted median IoU of any sequence (default: 0)')
     agree.add_argument('--out', help='also write the figures to this JSON file')
     agree.set_defaults(run=_agree)
-    bench = _add_node_bench(
-        commands, 'bench-node', 'play a sequence through the ROS 2 node over DDS (at a camera '
-        'rate and at full speed) and compare with the bare tracker', 'OTB/Couple',
-        (None, 'frames to play (default: all)'),
-        (30.0, 'camera rate of the paced pass in Hz'), 'node_benchmark.json and node.log')
-    bench.add_argument('--size', type=_size, default=(640, 480),
-                       help='frame size the frames are resized to (default: 640x480)')
-    bench.set_defaults(run=_bench_node)
-    callbacks = _add_node_bench(
-        commands, 'bench-callbacks', "time the node's answers to ~/reset and parameter gets "
-        'while its tracker initializes and tracks (real frames over DDS)', 'VOT2015/ball1',
-        (90, 'frames played per track'), (30.0, 'camera rate in Hz'),
-        'callbacks.json and node.log')
-    callbacks.add_argument('--cycles', type=int, default=4,
-                           help='tracks started (default: %(default)s)')
-    callbacks.set_defaults(run=_bench_callbacks)
-    reliability = _add_node_bench(
-        commands, 'bench-reliability', 'malformed input, a sustained load and a soak through '
-        "the node over DDS, with the node's memory", 'OTB/Couple',
-        (100, 'frames of it played in a loop'), (100.0, 'frames per second of the load'),
-        'reliability.json and node.log')
-    reliability.add_argument('--load-seconds', type=float, default=60.0,
-                             help='duration of the load (default: %(default)s)')
-    reliability.add_argument('--soak-frames', type=int, default=10_000,
-                             help='frames of the soak (default: %(default)s)')
-    reliability.set_defaults(run=_bench_reliability)
+    add_benchmark_commands(commands)
     report = commands.add_parser(
         'report', help='write benchmarks.md and the success/precision plots from the results '
                        'of eval and bench-node')
@@ -377,14 +214,10 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument('--out', default='docs',
                         help='folder for benchmarks.md and plots/ (default: %(default)s)')
     report.set_defaults(run=_report)
-    _add_train(commands)
+    add_training_commands(commands)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     return args.run(args)
-
-
-if __name__ == '__main__':
-    sys.exit(main())
