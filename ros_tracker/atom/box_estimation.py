@@ -79,6 +79,8 @@ class IouNetRefinement(BoxEstimation):
         self.iou_net, self.params, self.generator = iou_net, params, generator
         self.device, self.dtype = device, dtype
         self.modulation: tuple[Tensor, Tensor] | None = None
+        #: Where the IoU-Net last put the target (the official pos_iounet).
+        self.position: Tensor | None = None
 
     def start(self, frame: np.ndarray, target: Target, features: list[Tensor],
               sample_position: Tensor) -> None:
@@ -86,12 +88,17 @@ class IouNetRefinement(BoxEstimation):
                                  self.params.image_sample_size)
         with torch.no_grad(), autocast_to(self.device, self.dtype):
             self.modulation = self.iou_net.get_modulation(features, box[None].to(self.device))
+        self.position = target.position
 
     def estimate(self, frame: np.ndarray, target: Target, features: list[Tensor],
                  sample_position: Tensor, scale: float, flag: Flag) -> None:
-        self.refine(target, features, sample_position, scale,
-                    update_scale=flag is not Flag.UNCERTAIN
-                    or self.params.update_scale_when_uncertain)
+        """Refine the classifier's box; when every refined box is implausible the target goes
+        back to where the IoU-Net last put it, as officially."""
+        refined = self.refine(target, features, sample_position, scale,
+                              update_scale=flag is not Flag.UNCERTAIN
+                              or self.params.update_scale_when_uncertain)
+        if refined is None:
+            target.position = self.position
 
     def refine(self, target: Target, features: list[Tensor], sample_position: Tensor,
                scale: float, update_scale: bool) -> float | None:
@@ -113,6 +120,7 @@ class IouNetRefinement(BoxEstimation):
         best = torch.topk(ious, min(params.iounet_k, len(ious))).indices
         target.position, target.size = geometry.from_patch_box(
             boxes[best].mean(dim=0), sample_position, scale, params.image_sample_size)
+        self.position = target.position
         if update_scale:
             target.scale = math.sqrt(float(target.size.prod() / target.base_size.prod()))
         return float(ious[best].mean())

@@ -82,4 +82,4 @@ def clamped_scale(scale: float, base_target_size: Tensor, image_size: Tensor) ->
 def clamped_position(position: Tensor, target_size: Tensor, image_size: Tensor) -> Tensor:
     """position kept within 0.3 target sizes outside the image (as officially)."""
     margin = -0.3 * target_size
-    return torch.maximum(torch.minimum(position, image_size - margin - 1), margin)
+    return torch.maximum(torch.minimum(position, image_size - margin), margin)

@@ -34,8 +34,8 @@ def _upsample_axis(x: Tensor, size: int, dim: int) -> Tensor:
     if negative:
         source = spectrum.narrow(dim, n - negative, negative)
         padded.narrow(dim, size - negative, negative).copy_(source)
-    if n % 2 == 0:  # split the Nyquist bin between +n/2 and -n/2
-        nyquist = spectrum.narrow(dim, n // 2, 1) / 2
+    if n % 2 == 0:  # the Nyquist bin at full weight at +n/2 and at -n/2, as officially
+        nyquist = spectrum.narrow(dim, n // 2, 1)
         padded.narrow(dim, n // 2, 1).copy_(nyquist)
         padded.narrow(dim, size - n // 2, 1).add_(nyquist)
     return torch.fft.ifft(padded, dim=dim).real * (size / n)

@@ -68,16 +68,10 @@ def _loss(residual_fn: Callable[[Blocks], Tensor], variables: Blocks) -> float:
 
 def gauss_newton_step(residual_fn: Callable[[Blocks], Tensor], variables: Blocks,
                       cg_iter: int, preconditioner: Sequence[float] | None = None,
-                      fletcher_reeves: bool = False,
-                      max_halvings: int = 8) -> tuple[Blocks, float]:
-    """One Gauss-Newton step from variables; returns the new variables and the loss
-    0.5 * |r|^2 before the step.
-
-    On a non-linear residual (ATOM's joint filter and projection problem is bilinear) the full
-    step can overshoot; it is then halved until the loss no longer rises (at most max_halvings
-    times, after which the variables stay), so no step raises the loss. Linear problems take the
-    full step.
-    """
+                      fletcher_reeves: bool = False) -> tuple[Blocks, float]:
+    """One Gauss-Newton step from variables: the full step of the CG solution, with no line
+    search (as officially, also on ATOM's bilinear joint problem); returns the new variables
+    and the loss 0.5 * |r|^2 before the step."""
     x = [v.detach().requires_grad_(True) for v in variables]
     with torch.enable_grad():
         residual = residual_fn(x)
@@ -93,12 +87,7 @@ def gauss_newton_step(residual_fn: Callable[[Blocks], Tensor], variables: Blocks
 
         step = conjugate_gradient(normal_operator, rhs, cg_iter, preconditioner, fletcher_reeves)
     loss = 0.5 * float((residual.detach() ** 2).sum())
-    for _ in range(max_halvings + 1):
-        updated = [v.detach() + s for v, s in zip(variables, step)]
-        if _loss(residual_fn, updated) <= loss:
-            return updated, loss
-        step = [0.5 * s for s in step]
-    return [v.detach() for v in variables], loss
+    return [v.detach() + s for v, s in zip(variables, step)], loss
 
 
 def gauss_newton(residual_fn: Callable[[Blocks], Tensor], variables: Blocks, gn_steps: int,

@@ -37,7 +37,7 @@ def sample_patch(image: Tensor, center_yx: Tensor, size_yx: Tensor, output_size:
     """
     factor = float(torch.min(size_yx / output_size))
     stride = max(int(factor - 0.1), 1)
-    center = torch.floor(center_yx).long()
+    center = center_yx.long()  # truncated, as officially
     if stride > 1:
         offset = center % stride
         image = image[..., int(offset[0])::stride, int(offset[1])::stride]
@@ -68,7 +68,8 @@ def first_frame_transforms(relative_shifts: list[tuple[float, float]], flip: boo
                            blur_sigmas: list[tuple[float, float]], angles: tuple,
                            output_size: int, random_shift_factor: float,
                            generator: torch.Generator) -> list[Transform]:
-    """ATOM's augmentations; each except the identity also gets a random shift."""
+    """ATOM's augmentations; the flip, blurs and rotations also get a random shift (the
+    identity and the relative shifts none, as officially)."""
 
     def random_shift() -> tuple[int, int]:
         shift = (torch.rand(2, generator=generator) - 0.5) * output_size * random_shift_factor
@@ -76,9 +77,8 @@ def first_frame_transforms(relative_shifts: list[tuple[float, float]], flip: boo
 
     transforms = [Transform('identity', None, (0, 0))]
     for dy, dx in relative_shifts:
-        ry, rx = random_shift()
-        transforms.append(Transform('shift', (dy, dx), (int(round(dy * output_size / 2)) + ry,
-                                                        int(round(dx * output_size / 2)) + rx)))
+        transforms.append(Transform('shift', (dy, dx), (int(dy * output_size / 2),
+                                                        int(dx * output_size / 2))))
     if flip:
         transforms.append(Transform('flip', None, random_shift()))
     transforms += [Transform('blur', sigma, random_shift()) for sigma in blur_sigmas]

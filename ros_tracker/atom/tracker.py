@@ -77,10 +77,10 @@ class AtomTracker(Tracker):
                 normalize(patches).contiguous(memory_format=torch.channels_last))
         return {name: value.float() for name, value in features.items()}
 
-    def _patches(self, image: Tensor, sample_position: Tensor, scales: list[float]) -> Tensor:
+    def _patches(self, image: Tensor, centre: Tensor, scales: list[float]) -> Tensor:
         size = self.params.image_sample_size
-        return torch.cat([sample_patch(image, sample_position, torch.full((2,), size * scale),
-                                       size) for scale in scales])
+        return torch.cat([sample_patch(image, centre, torch.full((2,), size * scale), size)
+                          for scale in scales])
 
     def _labels(self, position: Tensor, sample_position: Tensor, scale: float,
                 shifts: list[tuple[int, int]]) -> Tensor:
@@ -148,11 +148,13 @@ class AtomTracker(Tracker):
         timer = StageTimer(self._device)
         image = image_to_tensor(frame, self._device)
         target.image_size = torch.tensor(frame.shape[:2], dtype=torch.float32)
+        # As officially, the patch is cut at the unrounded position (which the sampler
+        # truncates) and read in coordinates relative to the rounded one.
         sample_position = torch.round(target.position)
         if not self._uses_classifier:
             return self._track_without_classifier(image, sample_position, timer)
         scales = self._estimation.search_scales(target)
-        features = self._features(self._patches(image, sample_position, scales))
+        features = self._features(self._patches(image, target.position, scales))
         timer.lap('features')
         projected = self._classifier.project(power_normalize(features['layer3']))
         scores = upsample_scores(self._classifier.scores(projected)[:, 0],
@@ -177,7 +179,7 @@ class AtomTracker(Tracker):
     def _track_without_classifier(self, image: Tensor, sample_position: Tensor,
                                   timer: StageTimer) -> TrackResult:
         target = self.target
-        features = self._features(self._patches(image, sample_position, [target.scale]))
+        features = self._features(self._patches(image, target.position, [target.scale]))
         timer.lap('features')
         iou = self._estimation.refine(target, [features['layer2'], features['layer3']],
                                       sample_position, target.scale, update_scale=True)
