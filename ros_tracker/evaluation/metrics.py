@@ -37,6 +37,10 @@ class Accuracy:
         lost_precision / lost_recall: of the frames the tracker flagged as not found, the
             fraction where its box really missed the target (IoU 0 or target absent); and of
             those missed frames, the fraction it flagged. nan when undefined.
+        size_drift: how fast the box's size runs away from the target's, per frame: exp of
+            the least-squares slope of log(sqrt(box area / target area)) over the scored
+            frames, minus 1 (-0.005: the box shrinks 0.5 % per frame against the target; 0
+            for fewer than two frames).
         success: the success curve over SUCCESS_THRESHOLDS.
         precision: the precision curve over PRECISION_THRESHOLDS.
     """
@@ -49,6 +53,7 @@ class Accuracy:
     norm_precision: float
     lost_precision: float
     lost_recall: float
+    size_drift: float
     success: tuple[float, ...]
     precision: tuple[float, ...]
 
@@ -83,6 +88,16 @@ def _fraction_above(values: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
     return (values[None, :] > thresholds[:, None]).mean(axis=1)
 
 
+def size_drift(predicted: list[Box], truth: list[Box], frames: list[int]) -> float:
+    """Accuracy.size_drift of boxes predicted on those frames (indices) against truth."""
+    if len(frames) < 2:
+        return 0.0
+    sides = np.log(np.sqrt(np.array([max(p.area, 1e-9) / max(t.area, 1e-9)
+                                     for p, t in zip(predicted, truth)])))
+    slope = np.polyfit(np.array(frames, dtype=np.float64), sides, 1)[0]
+    return float(math.exp(slope) - 1.0)
+
+
 def _ratio(numerator: int, denominator: int) -> float:
     return numerator / denominator if denominator else float('nan')
 
@@ -97,6 +112,7 @@ def accuracy(predicted: list[Box], found: list[bool], truth: list[Box | None],
     if not len(predicted) == len(found) == len(truth):
         raise ValueError('predicted, found and truth must have one entry per frame')
     scored = [(p, t) for p, t in zip(predicted, truth) if t is not None]
+    scored_frames = [i for i, t in enumerate(truth) if t is not None]
     overlaps = np.array([iou(p, t) for p, t in scored])
     errors = np.array([centre_error(p, t) for p, t in scored])
     normalized = np.array([normalized_centre_error(p, t) for p, t in scored])
@@ -114,4 +130,5 @@ def accuracy(predicted: list[Box], found: list[bool], truth: list[Box | None],
         precision20=float(precision_curve(errors, np.array([PRECISION_PIXELS]))[0]),
         norm_precision=float(precision_curve(normalized, NORMALIZED_THRESHOLDS).mean()),
         lost_precision=_ratio(hits, sum(flagged)), lost_recall=_ratio(hits, sum(missed)),
+        size_drift=size_drift([p for p, _ in scored], [t for _, t in scored], scored_frames),
         success=tuple(float(v) for v in success), precision=tuple(float(v) for v in precision))

@@ -53,7 +53,7 @@ def scores(accuracies: list[Accuracy]) -> dict[str, Any]:
     """Accuracy metrics averaged over sequences, as OTB averages per-sequence curves."""
     result: dict[str, Any] = {
         metric: _mean([getattr(a, metric) for a in accuracies])
-        for metric in ('auc', 'op50', 'op75', 'precision20', 'norm_precision')}
+        for metric in ('auc', 'op50', 'op75', 'precision20', 'norm_precision', 'size_drift')}
     precision = _mean([a.lost_precision for a in accuracies])
     recall = _mean([a.lost_recall for a in accuracies])
     result['lost'] = {'precision': precision, 'recall': recall, 'f1': f1_score(precision, recall)}

@@ -38,6 +38,15 @@ def crop(image_rgb: np.ndarray, window: Box) -> np.ndarray:
                           borderMode=cv2.BORDER_CONSTANT, borderValue=0)
 
 
+def crop_pair(previous_rgb: np.ndarray, current_rgb: np.ndarray, box: Box,
+              pad: float) -> np.ndarray:
+    """The network's input for one step: the previous and the current frame, both cropped at
+    the window of box (the previous output, or at the first frame the initial box), as
+    uint8 [2, 227, 227, 3]."""
+    window = crop_window(box, pad)
+    return np.stack([crop(previous_rgb, window), crop(current_rgb, window)])
+
+
 def encode(box: Box, window: Box) -> np.ndarray:
     """An image box as the network's target in the window's crop: x1, y1, x2, y2 scaled to
     0..10 over the window (the inverse of decode)."""
@@ -89,9 +98,9 @@ class Re3Tracker(Tracker):
         self._reference: np.ndarray | None = None
         self._steps = 0
 
-    def _step(self, previous: np.ndarray, current: np.ndarray,
+    def _step(self, pair_rgb: np.ndarray,
               state: list[LSTMState]) -> tuple[np.ndarray, list[LSTMState]]:
-        pair = torch.from_numpy(np.stack([previous, current])).to(self._device)
+        pair = torch.from_numpy(pair_rgb).to(self._device)
         pair = pair.permute(0, 3, 1, 2).float()[None]  # [1, 2, 3, 227, 227]
         with torch.no_grad(), torch.autocast(self._device.type, dtype=torch.float16,
                                              enabled=self._half):
@@ -100,8 +109,8 @@ class Re3Tracker(Tracker):
 
     def initialize(self, frame: np.ndarray, box: Box) -> None:
         rgb = np.ascontiguousarray(frame[:, :, ::-1])
-        patch = crop(rgb, crop_window(box, self.params.crop_pad))
-        _, state = self._step(patch, patch, self.net.zero_state(1, self._device))
+        _, state = self._step(crop_pair(rgb, rgb, box, self.params.crop_pad),
+                              self.net.zero_state(1, self._device))
         self._first_state = self._state = state
         self._box, self._previous_rgb, self._steps = box, rgb, 1
         self._first_area = max(box.area, 1e-6)
@@ -112,19 +121,20 @@ class Re3Tracker(Tracker):
             raise RuntimeError('track() called before initialize()')
         timer = StageTimer(self._device)
         rgb = np.ascontiguousarray(frame[:, :, ::-1])
-        window = crop_window(self._box, self.params.crop_pad)
-        output, self._state = self._step(crop(self._previous_rgb, window), crop(rgb, window),
-                                         self._state)
+        output, self._state = self._step(
+            crop_pair(self._previous_rgb, rgb, self._box, self.params.crop_pad), self._state)
         height, width = frame.shape[:2]
-        box = clamp_box(decode(output, window), width, height)
-        self._steps += 1
+        box = clamp_box(decode(output, crop_window(self._box, self.params.crop_pad)), width,
+                        height)
         timer.lap('network')
         if self._steps % self.params.max_track_length == 0:
-            # As officially: restart from the first frame's state, primed with the new box, so
-            # the LSTM never runs longer than the sequences it was trained on.
-            patch = crop(rgb, crop_window(box, self.params.crop_pad))
-            _, self._state = self._step(patch, patch, self._first_state)
+            # As officially, after every max_track_length-th tracked frame: restart from the
+            # first frame's state, primed with the new box, so the LSTM never runs longer than
+            # the sequences it was trained on.
+            _, self._state = self._step(crop_pair(rgb, rgb, box, self.params.crop_pad),
+                                        self._first_state)
             timer.lap('reset')
+        self._steps += 1
         confidence = self._confidence(frame, box)
         timer.lap('confidence')
         self._box, self._previous_rgb = box, rgb

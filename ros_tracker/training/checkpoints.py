@@ -51,21 +51,22 @@ def load_checkpoint(path: Path) -> dict[str, Any]:
     return read_weights(path, CHECKPOINT_FORMAT)
 
 
-def save_training_state(path: Path, step: int, task: TrainingTask) -> None:
-    """Checkpoint task after step."""
-    save_checkpoint(path, {'step': step, 'model': task.model.state_dict(),
+def save_training_state(path: Path, step: int, task: TrainingTask, best_score: float) -> None:
+    """Checkpoint task after step, with the best selection score so far."""
+    save_checkpoint(path, {'step': step, 'best_score': best_score,
+                           'model': task.model.state_dict(),
                            'optimizer': task.optimizer.state_dict(),
                            'scaler': task.scaler.state_dict(), 'task': task.state_dict(),
                            'rng': rng_states()})
 
 
-def restore_training_state(path: Path, task: TrainingTask) -> int:
+def restore_training_state(path: Path, task: TrainingTask) -> tuple[int, float]:
     """Put task back in the state of the checkpoint at path; returns the step it was saved
-    after."""
+    after and the best selection score by then."""
     content = load_checkpoint(path)
     task.model.load_state_dict(content['model'])
     task.optimizer.load_state_dict(content['optimizer'])
     task.scaler.load_state_dict(content['scaler'])
     task.load_state_dict(content['task'])
     restore_rng_states(content['rng'])
-    return int(content['step'])
+    return int(content['step']), float(content['best_score'])

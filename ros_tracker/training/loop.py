@@ -4,6 +4,7 @@ learning rate, the loss, one optimizer step, the metrics log, validation and che
 from __future__ import annotations
 
 from dataclasses import dataclass
+import math
 from pathlib import Path
 import time
 
@@ -80,11 +81,14 @@ def train_step(task: TrainingTask, step: int, batch: object) -> float:
 def train(task: TrainingTask, settings: RunSettings, out: Path, dist: Distributed,
           resume: bool = True) -> Path:
     """Run task to settings.steps, resuming from out/last.pt when it exists; returns the
-    exported weights file out/weights.pt."""
+    exported weights file out/weights.pt (the last step's). A task with a selection score also
+    gets out/best.pt: its weights at the best-scoring validation so far (also across
+    resumes)."""
     flush_subnormals()
     out.mkdir(parents=True, exist_ok=True)
     last = out / 'last.pt'
-    step = restore_training_state(last, task) if resume and last.is_file() else 0
+    step, best = (restore_training_state(last, task) if resume and last.is_file()
+                  else (0, -math.inf))
     log = MetricsLog(out, step) if dist.is_main else None
     batches = task.batches(step, settings.steps)
     bar = tqdm(total=settings.steps, initial=step, disable=not (settings.progress and
@@ -106,12 +110,17 @@ def train(task: TrainingTask, settings: RunSettings, out: Path, dist: Distribute
         if settings.val_every and (step % settings.val_every == 0 or step == settings.steps):
             metrics = dist.from_main(task.validate() if dist.is_main else None)
             values.update(metrics)
+            score = task.selection_score(metrics)
+            if score is not None and score > best:
+                best = score
+                if dist.is_main:
+                    task.export(out / 'best.pt')
             if task.after_validation(metrics, step) and step < settings.steps:
                 batches = task.batches(step, settings.steps)
         if values and log is not None:
             log.write(step, values)
         if dist.is_main and (step % settings.checkpoint_every == 0 or step == settings.steps):
-            save_training_state(last, step, task)
+            save_training_state(last, step, task, best)
     bar.close()
     weights = out / 'weights.pt'
     if dist.is_main:

@@ -23,18 +23,19 @@ import torch
 from torch import nn, Tensor
 import torch.nn.functional as F
 
-from ros_tracker.boxes import Box, iou
+from ros_tracker.boxes import Box
 from ros_tracker.datasets.training_sets import TrainingData
-from ros_tracker.evaluation.runner import frame_range, run_sequence
 from ros_tracker.re3.checkpoint import save_re3_net
 from ros_tracker.re3.model import Re3Net, VARIANTS
 from ros_tracker.re3.params import Re3Params
-from ros_tracker.re3.tracker import clamp_box, crop, crop_window, decode, encode, Re3Tracker
+from ros_tracker.re3.tracker import (clamp_box, crop_pair, crop_window, decode, encode,
+                                     Re3Tracker)
 from ros_tracker.training.distributed import Distributed, StepBatches
 from ros_tracker.training.loop import RunSettings
 from ros_tracker.training.re3_samples import (ensure_coverage, Re3Augmentation, UnrolledSample,
                                               UnrolledSequences)
 from ros_tracker.training.task import as_list, fixed_batches, seed_everything, TrainingTask
+from ros_tracker.training.tracking_validation import picked_sequences, tracking_metrics
 from ros_tracker.weights import load_state_dict_strictly
 
 
@@ -55,6 +56,9 @@ class Re3Recipe:
         max_prediction_probability: its upper limit.
         prediction_after_max_unrolls: raise it only once max_unrolls is reached.
         patience: validations without improvement that make a plateau.
+        min_stage_steps: steps every curriculum stage lasts at least before a plateau can end
+            it (0: the paper's plateau test alone; a small validation set can call a plateau
+            within a few dozen steps).
         min_improvement: relative decrease of the validation loss that counts as improvement.
         val_samples: fixed unrolled samples for the validation loss.
         val_frames: frames tracked per held-out sequence for the validation IoU.
@@ -64,6 +68,9 @@ class Re3Recipe:
             box's place in the crop (Re3Net.start_at): the stay-where-you-started tracker. The
             paper's random output layer answers random boxes, which on little data the network
             spends many steps unlearning.
+        batch_norm_min_batch: batches smaller than this leave fc6's batch norm in inference
+            mode (its running statistics frozen): normalized over two samples, every output is
+            +-1 whatever the input.
         grad_clip: largest global L2 norm of a step's gradients (0: no clipping). The official
             Re3 code does not clip; the LSTMs unrolled over up to 32 steps can blow a step up,
             and a clipped step at most moves the weights as far as a step of that norm.
@@ -84,11 +91,13 @@ class Re3Recipe:
     max_prediction_probability: float = 0.75
     prediction_after_max_unrolls: bool = False
     patience: int = 3
+    min_stage_steps: int = 0
     min_improvement: float = 0.01
     val_samples: int = 32
     val_frames: int = 100
     val_sequences: int = 20
     start_at_previous_box: bool = False
+    batch_norm_min_batch: int = 8
     grad_clip: float = 10.0
 
 
@@ -115,11 +124,10 @@ class UnrolledRe3(nn.Module):
         device = next(self.net.parameters()).device
         pad = self.augmentation.crop_pad
         state = self.net.zero_state(len(samples), device)
-        previous = [Box(*s.truth[0]) for s in samples]
         predicted: list[Box] = []
         losses = []
         for t in range(samples[0].frames.shape[0]):
-            pairs, labels, windows, boxes = [], [], [], []
+            pairs, labels, windows = [], [], []
             for index, sample in enumerate(samples):
                 truth = Box(*sample.truth[t])
                 if t == 0:
@@ -129,20 +137,19 @@ class UnrolledRe3(nn.Module):
                                           self.augmentation.min_coverage)
                 else:
                     box = Box(*sample.crop_boxes[t])
+                # Both frames cut at the window of box, exactly as the tracker cuts them.
                 window = crop_window(box, pad)
-                previous_window = crop_window(previous[index], pad)
-                pairs.append((crop(sample.frames[max(t - 1, 0)], previous_window),
-                              crop(sample.frames[t], window)))
+                pairs.append(crop_pair(sample.frames[max(t - 1, 0)], sample.frames[t], box, pad))
                 labels.append(encode(truth, window))
                 windows.append(window)
-                boxes.append(box)
             crops = torch.from_numpy(np.array(pairs)).to(device).permute(0, 1, 4, 2, 3).float()
             output, state = self.net(crops, state)
             losses.append(F.l1_loss(output.float(), torch.from_numpy(np.array(labels)).to(device)))
             height, width = samples[0].frames.shape[1:3]
-            predicted = [clamp_box(decode(o, w), width, height)
-                         for o, w in zip(output.detach().float().cpu().numpy(), windows)]
-            previous = boxes
+            # As the tracker: the init pass's output is replaced by the initial box.
+            predicted = [clamp_box(decode(o, w), width, height) if t else Box(*s.truth[0])
+                         for o, w, s in zip(output.detach().float().cpu().numpy(), windows,
+                                            samples)]
         return torch.stack(losses).mean()
 
 
@@ -175,7 +182,8 @@ class Re3Training(TrainingTask):
         self.scaler = torch.amp.GradScaler('cuda', enabled=self.amp)
         self.grad_clip = recipe.grad_clip
         self.plateaus = 0
-        self.best_val_loss = math.inf
+        self.best_score = -math.inf
+        self.stage_start = 0
         self.stale_validations = 0
         self._batch_samples = 0
 
@@ -211,6 +219,8 @@ class Re3Training(TrainingTask):
 
     def loss(self, batch: Any) -> Tensor:
         self.unrolled.train()
+        if self.model.fc6_bn is not None and len(batch) < self.recipe.batch_norm_min_batch:
+            self.model.fc6_bn.eval()
         self._batch_samples = len(batch)
         with torch.autocast(self.dist.device.type, dtype=torch.float16, enabled=self.amp):
             return self.unrolled(batch)
@@ -232,37 +242,38 @@ class Re3Training(TrainingTask):
                 samples = [dataset[i] for i in indices]
                 losses.append(float(unrolled(samples)) * len(samples))
         metrics = {'val_loss': sum(losses) / self.recipe.val_samples}
-        if self.validation is not None and self.validation.sequences:
-            metrics['val_iou'] = self._tracking_iou(self.validation)
+        if self.validation is not None:
+            # The tracker itself (its inference procedure, this network) on held-out
+            # sequences: errors compound there as they do for a user.
+            metrics.update(tracking_metrics(
+                lambda: Re3Tracker(copy.deepcopy(self.model),
+                                   Re3Params(crop_pad=self.augmentation.crop_pad),
+                                   self.dist.device),
+                picked_sequences(self.validation.sequences, self.recipe.val_sequences),
+                self.recipe.val_frames))
         self.model.train()
         return metrics
 
-    def _tracking_iou(self, data: TrainingData) -> float:
-        """Mean IoU of the tracker (this network, inference procedure) over the first val_frames
-        frames of up to val_sequences held-out sequences."""
-        tracker = Re3Tracker(copy.deepcopy(self.model), Re3Params(crop_pad=self.augmentation
-                                                                  .crop_pad), self.dist.device)
-        overlaps = []
-        picked = np.linspace(0, len(data.sequences) - 1, self.recipe.val_sequences)
-        for index in sorted(set(np.round(picked).astype(int))):
-            sequence = data.sequences[index]
-            run = run_sequence(tracker, sequence, self.recipe.val_frames)
-            first, _ = frame_range(sequence, self.recipe.val_frames)
-            overlaps += [iou(box, truth) for box, truth in
-                         zip(run.boxes[1:], sequence.boxes[first + 1:]) if truth is not None]
-        return float(np.mean(overlaps)) if overlaps else math.nan
+    def selection_score(self, metrics: dict[str, float]) -> float:
+        """What validation maximizes: the held-out tracking AUC where there are held-out
+        sequences, else the negated validation loss."""
+        return metrics['val_auc'] if 'val_auc' in metrics else -metrics['val_loss']
 
     def after_validation(self, metrics: dict[str, float], step: int) -> bool:
-        loss = metrics['val_loss']
-        if loss < self.best_val_loss * (1 - self.recipe.min_improvement):
-            self.best_val_loss, self.stale_validations = loss, 0
+        """Advance the curriculum at a plateau of the selection score: patience validations
+        without a min_improvement (relative) gain."""
+        score, best = self.selection_score(metrics), self.best_score
+        if best == -math.inf or score > best + self.recipe.min_improvement * abs(best):
+            self.best_score, self.stale_validations = score, 0
+            return False
+        if step - self.stage_start < self.recipe.min_stage_steps:
             return False
         self.stale_validations += 1
         if self.stale_validations < self.recipe.patience:
             return False
         before = self.stage()
         self.plateaus += 1
-        self.best_val_loss, self.stale_validations = math.inf, 0
+        self.best_score, self.stale_validations, self.stage_start = -math.inf, 0, step
         return self.stage() != before
 
     def log_values(self) -> dict[str, float]:
@@ -271,12 +282,14 @@ class Re3Training(TrainingTask):
                 'prediction_probability': probability, 'plateaus': self.plateaus}
 
     def state_dict(self) -> dict[str, Any]:
-        return {'plateaus': self.plateaus, 'best_val_loss': self.best_val_loss,
+        return {'plateaus': self.plateaus, 'best_score': self.best_score,
+                'stage_start': self.stage_start,
                 'stale_validations': self.stale_validations}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.plateaus = int(state['plateaus'])
-        self.best_val_loss = float(state['best_val_loss'])
+        self.best_score = float(state['best_score'])
+        self.stage_start = int(state['stage_start'])
         self.stale_validations = int(state['stale_validations'])
 
     def export(self, path: Path) -> str:

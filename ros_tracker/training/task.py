@@ -50,6 +50,11 @@ class TrainingTask(abc.ABC):
     def export(self, path: Path) -> str:
         """Write the trained weights in the tracker's weights-only format; returns SHA-256."""
 
+    def selection_score(self, metrics: dict[str, float]) -> float | None:
+        """What validation maximizes, for keeping the best weights (None: the last weights
+        are the result)."""
+        return None
+
     def after_validation(self, metrics: dict[str, float], step: int) -> bool:
         """React to validation (a curriculum); True when the batches must be rebuilt."""
         return False

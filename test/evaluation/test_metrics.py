@@ -91,3 +91,13 @@ def test_unannotated_gaps_are_left_out_of_the_lost_flag_quality():
     unannotated = accuracy(predicted, found, truth, gaps_unannotated=True)
     assert math.isnan(unannotated.lost_precision) and math.isnan(unannotated.lost_recall)
     assert unannotated.frames == absent.frames == 1
+
+
+def test_size_drift_is_the_per_frame_trend_of_the_size_against_the_target():
+    truth = [Box(10, 10, 40, 20)] * 5
+    shrinking = [Box(10, 10, 40 * 0.99 ** t, 20 * 0.99 ** t) for t in range(5)]
+    assert accuracy(shrinking, [True] * 5, truth).size_drift == pytest.approx(-0.01, abs=1e-9)
+    growing = [Box(10, 10, 40 * 1.02 ** t, 20) for t in range(5)]  # sqrt of the area: 1.02^(t/2)
+    assert accuracy(growing, [True] * 5, truth).size_drift == pytest.approx(1.02 ** 0.5 - 1)
+    assert accuracy(truth, [True] * 5, truth).size_drift == pytest.approx(0.0, abs=1e-12)
+    assert accuracy(truth[:1], [True], truth[:1]).size_drift == 0.0

@@ -46,11 +46,12 @@ def test_every_variant_tracks_deterministically(variant):
     assert all(r.found == (r.confidence >= 0.15) for r in first)
 
 
-def test_lstm_state_is_reset_every_32_steps():
-    results = run(build_tracker('dense_re3'), 33)
-    # The init pass is step 1, so the 31st tracked frame is step 32.
+def test_lstm_state_is_reset_after_every_32nd_tracked_frame_as_officially():
+    # The official tracker counts its forward passes from 0 (the init pass) and resets after
+    # the pass whose count is a positive multiple of 32: the 32nd and 64th tracked frames.
+    results = run(build_tracker('dense_re3'), 65)
     resets = [index + 1 for index, r in enumerate(results) if 'reset' in r.stage_ms]
-    assert resets == [31]
+    assert resets == [32, 64]
 
 
 def test_confidence_falls_for_size_jumps():

@@ -105,6 +105,49 @@ def test_a_plateau_of_the_validation_loss_advances_the_curriculum(tiny_training_
     assert task.stage() == (4, 32, 0.25)
 
 
+def test_a_plateau_of_the_held_out_tracking_auc_advances_the_curriculum(tiny_training_data):
+    recipe = replace(paper_recipe('re3'), patience=2)
+    task = Re3Training('re3', tiny_training_data, None, recipe, Re3Augmentation(),
+                       RunSettings(steps=1), Distributed('cpu'))
+    # The loss falls, the tracking does not improve: the tracking decides.
+    assert not task.after_validation({'val_loss': 1.0, 'val_auc': 0.30}, 10)
+    assert not task.after_validation({'val_loss': 0.5, 'val_auc': 0.302}, 20)  # < 1 %: stale
+    assert task.after_validation({'val_loss': 0.2, 'val_auc': 0.29}, 30)
+    assert task.stage() == (4, 32, 0.25)
+
+
+def test_a_stage_lasts_min_stage_steps_before_a_plateau_can_end_it(tiny_training_data):
+    recipe = replace(paper_recipe('re3'), patience=1, min_stage_steps=100)
+    task = Re3Training('re3', tiny_training_data, None, recipe, Re3Augmentation(),
+                       RunSettings(steps=1), Distributed('cpu'))
+    assert not task.after_validation({'val_loss': 1.0}, 10)
+    assert not task.after_validation({'val_loss': 1.0}, 50)  # stale, but the stage is young
+    assert task.after_validation({'val_loss': 1.0}, 110)
+    assert not task.after_validation({'val_loss': 1.0}, 120)  # the new stage starts at 110
+    assert task.stage()[0] == 4
+
+
+@pytest.mark.parametrize('batch, frozen', [(2, True), (3, False)])
+def test_batch_norm_never_normalizes_batches_below_its_minimum(batch, frozen, tiny_training_data):
+    recipe = replace(paper_recipe('dense_re3'), batch_size=batch, batch_norm_min_batch=3)
+    task = Re3Training('dense_re3', tiny_training_data, None, recipe, Re3Augmentation(),
+                       RunSettings(steps=1, workers=0), Distributed('cpu'))
+    before = task.model.fc6_bn.running_mean.clone()
+    train_step(task, 0, next(task.batches(0, 1)))
+    assert torch.equal(task.model.fc6_bn.running_mean, before) == frozen
+
+
+def test_held_out_tracking_is_measured_against_the_static_box(tiny_training_data):
+    from ros_tracker.baselines import StaticBoxTracker, StaticParams
+    from ros_tracker.training.tracking_validation import picked_sequences, tracking_metrics
+    sequences = picked_sequences(tiny_training_data.sequences, 5)
+    assert sequences == tiny_training_data.sequences  # fewer than asked: all of them
+    metrics = tracking_metrics(lambda: StaticBoxTracker(StaticParams()), sequences, 8)
+    assert metrics['val_auc'] == metrics['val_static_auc'] < 1.0  # the square moves away
+    assert metrics['val_failures'] == metrics['val_static_failures']
+    assert metrics['val_size_drift'] == pytest.approx(0.0, abs=1e-9)  # its size never changes
+
+
 def _recipe():
     return replace(paper_recipe('re3'), batch_size=2, lr=1e-4, val_samples=2, val_frames=5,
                    patience=1, min_improvement=0.9)
@@ -179,7 +222,9 @@ def test_resuming_reproduces_the_uninterrupted_run_exactly(re3_runs):
 
 
 def test_exported_weights_load_into_the_tracker(re3_runs, tiny_data):
-    full, _, weights, _ = re3_runs
+    full, _, weights, root = re3_runs
+    # Without held-out sequences the selection score is the negated validation loss.
+    assert (root / 'full' / 'best.pt').is_file()
     net = load_re3_net(weights, 're3')
     for name, value in full.model.state_dict().items():
         assert torch.equal(value.cpu(), net.state_dict()[name])
