@@ -80,6 +80,9 @@ def _eval(args: argparse.Namespace) -> int:
         return 2
     names = args.sequences.split(',') if args.sequences else split_names(args.split)
     sequences = load_sequences(args.dataset, names, args.layout)
+    if args.absences:
+        from ros_tracker.evaluation.absences import absence_sequences
+        sequences = absence_sequences(sequences)
     config = load_tracker_config(args.config or config_file(args.tracker), args.tracker)
     weights = resolve_weights(args.tracker, args.weights or '')
     evaluation = Evaluation(args.tracker, config,
@@ -94,13 +97,17 @@ def _eval(args: argparse.Namespace) -> int:
     outcomes = evaluate(evaluation, sequences, Path(args.out) / 'cache', args.workers,
                         args.fresh, not args.no_progress, report)
     runs = [outcome.run for outcome in outcomes]
+    kind = 'absence sequences made from' if args.absences else 'sequences of'
     settings = {'weights': weights.label,
-                'data': f'{len(sequences)} sequences of {Path(args.dataset).name}/ '
+                'data': f'{len(sequences)} {kind} {Path(args.dataset).name}/ '
                         f'({args.sequences or args.split})',
                 'config': config, 'workers': args.workers, 'half': args.half}
     devices = ', '.join(sorted({outcome.device for outcome in outcomes}))
     document = results_document(args.tracker, runs, settings, devices,
                                 [outcome.reset for outcome in outcomes])
+    if args.absences:
+        from ros_tracker.evaluation.absences import add_absence_metrics
+        add_absence_metrics(document, sequences, runs)
     print(f'wrote {save_results(args.out, document, runs)}')
     return 0
 
@@ -191,6 +198,10 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument('--fresh', action='store_true',
                           help='ignore the outcomes cached in OUT/cache and run everything')
     evaluate.add_argument('--no-progress', action='store_true', help='no progress bar')
+    evaluate.add_argument('--absences', action='store_true',
+                          help='track sequences made from the chosen ones in which the target '
+                               'leaves and returns (scene cut, occlusion, out of view) and '
+                               'score the lost flag around each absence')
     evaluate.add_argument('--half', action='store_true',
                           help='float16 for the network on CUDA (the node parameter half)')
     evaluate.add_argument('--out', required=True, help='output folder')
