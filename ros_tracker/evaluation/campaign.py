@@ -34,20 +34,23 @@ CACHE_FORMAT = 1
 @dataclass(frozen=True)
 class Evaluation:
     """What is evaluated: a registered tracker with its parameters and build options (their
-    weights resolved, or None for the tracker's default)."""
+    weights resolved, or None for the tracker's default); reset_protocol False runs the
+    one-pass evaluation only."""
 
     tracker: str
     config: dict[str, Any]
     options: BuildOptions
     max_frames: int | None = None
+    reset_protocol: bool = True
 
 
 @dataclass
 class Outcome:
-    """One sequence's one-pass run and reset-protocol run, and the device they ran on."""
+    """One sequence's one-pass run and reset-protocol run (None when not run), and the device
+    they ran on."""
 
     run: SequenceRun
-    reset: ResetRun
+    reset: ResetRun | None
     device: str
     cached: bool = False
 
@@ -63,6 +66,7 @@ def cache_key(evaluation: Evaluation, sequence: Sequence, weights_sha256: str) -
             'config': json.loads(json.dumps(evaluation.config)),
             'weights_sha256': weights_sha256, 'device': evaluation.options.device,
             'half': evaluation.options.half, 'max_frames': evaluation.max_frames,
+            'reset_protocol': evaluation.reset_protocol,
             'sequence': sequence.name, 'frames': len(sequence),
             'truth': _truth_digest(sequence), 'machine': machine_description()}
 
@@ -76,7 +80,7 @@ def _record(key: dict[str, Any], outcome: Outcome) -> dict[str, Any]:
     return {'key': key, 'device': outcome.device,
             'boxes': [[b.x, b.y, b.w, b.h] for b in run.boxes], 'found': run.found,
             'init_ms': run.init_ms, 'frame_ms': run.frame_ms, 'stage_ms': run.stage_ms,
-            'reset': asdict(outcome.reset)}
+            'reset': asdict(outcome.reset) if outcome.reset else None}
 
 
 def load_cached(path: Path, key: dict[str, Any], sequence: Sequence,
@@ -97,23 +101,25 @@ def load_cached(path: Path, key: dict[str, Any], sequence: Sequence,
     score = accuracy(boxes, found, sequence.boxes[first:last], sequence.gaps_unannotated)
     run = SequenceRun(sequence.name, boxes, found, score, record['init_ms'], record['frame_ms'],
                       record['stage_ms'], list(sequence.attributes))
-    return Outcome(run, ResetRun(**record['reset']), record['device'], cached=True)
+    reset = ResetRun(**record['reset']) if record['reset'] else None
+    return Outcome(run, reset, record['device'], cached=True)
 
 
 def evaluate_sequence(evaluation: Evaluation, sequence: Sequence,
                       progress: Progress) -> Outcome:
-    """Run the tracker once (OPE) and under the reset protocol, each from a fresh build."""
+    """Run the tracker once (OPE) and, where asked, under the reset protocol, each from a fresh
+    build."""
     tracker = build_tracker(evaluation.tracker, evaluation.config, evaluation.options)
     run = run_sequence(tracker, sequence, evaluation.max_frames, progress)
     reset = run_with_resets(
         build_tracker(evaluation.tracker, evaluation.config, evaluation.options), sequence,
-        max_frames=evaluation.max_frames, progress=progress)
+        max_frames=evaluation.max_frames, progress=progress) if evaluation.reset_protocol else None
     return Outcome(run, reset, tracker.device)
 
 
-def _frames_to_go(sequence: Sequence, max_frames: int | None) -> int:
-    first, last = frame_range(sequence, max_frames)
-    return 2 * (last - first - 1)
+def _frames_to_go(evaluation: Evaluation, sequence: Sequence) -> int:
+    first, last = frame_range(sequence, evaluation.max_frames)
+    return (2 if evaluation.reset_protocol else 1) * (last - first - 1)
 
 
 _progress_queue: Any = None
@@ -148,7 +154,7 @@ def evaluate(evaluation: Evaluation, sequences: list[Sequence], cache_dir: str |
         None if fresh else load_cached(cache_path(cache_dir, s), key, s, evaluation.max_frames)
         for s, key in zip(sequences, keys)]
     todo = [i for i, outcome in enumerate(outcomes) if outcome is None]
-    total = sum(_frames_to_go(sequences[i], evaluation.max_frames) for i in todo)
+    total = sum(_frames_to_go(evaluation, sequences[i]) for i in todo)
     report = report or (lambda outcome: None)
     for outcome in outcomes:
         if outcome is not None:
