@@ -3,11 +3,12 @@
 #   1. `ros-tracker eval` for every registered tracker on the eval split of the shared data
 #      (each sequence's outcome is cached in docs/results/<tracker>/cache: a rerun only runs
 #      what changed or is missing; FRESH=1 runs everything again);
-#   2. `ros-tracker bench-node` over real DDS (default Fast DDS transports and the shared-memory
+#   2. `ros-tracker eval --absences` for every tracker: the lost flag where the target leaves;
+#   3. `ros-tracker bench-node` over real DDS (default Fast DDS transports and the shared-memory
 #      profile config/fastdds_local_large_images.xml);
-#   3. `ros-tracker bench-callbacks`: the node's answer times while ATOM works;
-#   4. `ros-tracker bench-reliability`: malformed input, load and soak, with the node's memory;
-#   5. `ros-tracker report` over all of them.
+#   4. `ros-tracker bench-callbacks`: the node's answer times while ATOM works;
+#   5. `ros-tracker bench-reliability`: malformed input, load and soak, with the node's memory;
+#   6. `ros-tracker report` over all of them.
 # Extra arguments go to every eval, e.g. `scripts/benchmarks.sh --device cuda`.
 # ROS 2 traffic stays on this machine (localhost discovery) in a domain of its own.
 set -euo pipefail
@@ -32,6 +33,12 @@ for tracker in csrt kcf nano static atom re3 residual_re3 dense_re3; do
   "$cli" eval --tracker "$tracker" "${config[@]}" --dataset "$data" --split eval \
     --out "docs/results/$tracker" "${fresh[@]}" "$@"
   results+=("docs/results/$tracker")
+done
+for tracker in csrt kcf nano static atom re3 residual_re3 dense_re3; do
+  config=(); [ "$tracker" = nano ] && config=(--config build/nano_peers.yaml)
+  "$cli" eval --tracker "$tracker" "${config[@]}" --absences --dataset "$data" --split eval \
+    --out "docs/results/$tracker-absences" "${fresh[@]}" "$@"
+  results+=("docs/results/$tracker-absences")
 done
 
 "$cli" bench-node --tracker csrt --dataset "$data" --out docs/results/node-csrt-default-dds
