@@ -415,8 +415,10 @@ def test_ctrl_c_while_atom_initializes_exits_cleanly(ros, tmp_path):
 
 @pytest.mark.parametrize('stop_signal', [signal.SIGINT, signal.SIGTERM])
 def test_ctrl_c_or_sigterm_at_100_hz_input_exits_cleanly(ros, tmp_path, stop_signal):
-    process = NodeProcess(tmp_path, PARAMETERS, name='busy_tracker')
-    client = Client('busy_tracker')
+    # A node of its own per signal: one left behind by a failure never answers for the next.
+    name = f'busy_tracker_{int(stop_signal)}'
+    process = NodeProcess(tmp_path, PARAMETERS, name=name)
+    client = Client(name)
     try:
         client.wait_for_node()
         start_tracking(client)
@@ -430,7 +432,8 @@ def test_ctrl_c_or_sigterm_at_100_hz_input_exits_cleanly(ros, tmp_path, stop_sig
             client.executor.spin_once(timeout_sec=0.01)
     finally:
         client.close()
-    assert process.stop() == 0, process.log()
+        status = process.stop()
+    assert status == 0, process.log()
     assert 'Traceback' not in process.log() and 'RCLError' not in process.log()
 
 
