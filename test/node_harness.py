@@ -147,10 +147,24 @@ class Client:
         header = Header(stamp=ns_to_stamp(stamp_ns), frame_id='camera')
         self.init_pub.publish(make_detection(header, box, track_id, label))
 
-    def call(self, client, request):
-        future = client.call_async(request)
-        self.wait_until(future.done, f'{client.srv_name} to answer')
-        return future.result()
+    def call(self, client, request, repeatable: bool = False):
+        """The service's answer to request. A repeatable request (one that changes nothing,
+        such as a state query) is sent again every RESEND_S until answered: right after
+        discovery DDS can lose a first request, as it can a first sample."""
+        futures = [client.call_async(request)]
+        resend_at = time.monotonic() + RESEND_S
+
+        def answered() -> bool:
+            nonlocal resend_at
+            if any(future.done() for future in futures):
+                return True
+            if repeatable and time.monotonic() > resend_at:
+                futures.append(client.call_async(request))
+                resend_at = time.monotonic() + RESEND_S
+            return False
+
+        self.wait_until(answered, f'{client.srv_name} to answer')
+        return next(future for future in futures if future.done()).result()
 
     def close(self) -> None:
         self.executor.shutdown()

@@ -24,7 +24,7 @@ class Lifecycle:
                           'the lifecycle services')
 
     def state(self) -> int:
-        return self.client.call(self.get, GetState.Request()).current_state.id
+        return self.client.call(self.get, GetState.Request(), repeatable=True).current_state.id
 
     def transition(self, transition_id: int) -> bool:
         request = ChangeState.Request(transition=Transition(id=transition_id))
