@@ -119,6 +119,18 @@ def run(command: str, env: dict[str, str], timeout: float = 120) -> subprocess.C
                           timeout=timeout)
 
 
+def run_on_node(command: str, env: dict[str, str], deadline: float) -> subprocess.CompletedProcess:
+    """Runs a ros2 command addressed to a node, again while it answers 'Node not found': the
+    CLI takes its node list from a daemon that discovers on its own, and one started moments
+    ago may not list a node that another command has just reached. Nothing is sent to the node
+    before that check, so a repeat cannot apply a transition twice."""
+    while True:
+        result = run(command, env)
+        if result.stderr.strip() != 'Node not found' or time.monotonic() > deadline:
+            return result
+        time.sleep(0.5)
+
+
 def test_show_args_lists_every_argument_with_default_and_choices(installed):
     _, _, env = installed
     result = run('ros2 launch ros_tracker track.launch.py --show-args', env)
@@ -234,12 +246,12 @@ def test_readme_lifecycle_and_param_commands_drive_the_launched_node(ros, instal
                     'deactivate': 'inactive: subscriptions closed',
                     'cleanup': 'csrt tracker unloaded'}
         for lifecycle_command in documented_commands('ros2 lifecycle set /tracker'):
-            result = run(lifecycle_command, env)
+            result = run_on_node(lifecycle_command, env, deadline)
             assert result.returncode == 0, result.stdout + result.stderr
             assert 'Transitioning successful' in result.stdout, result.stdout
             assert expected[lifecycle_command.split()[-1]] in launch.log()
         (param_command,) = documented_commands('ros2 param set /tracker')
-        result = run(param_command, env)
+        result = run_on_node(param_command, env, deadline)
         assert result.stdout.strip() == 'Set parameter successful', result.stdout + result.stderr
     finally:
         node.destroy_node()
