@@ -11,6 +11,9 @@
 #                                        as the shipped weights ros_tracker/pretrained/atom_distilled.pt
 #   scripts/train_example.sh atom_pooled  that IoU-Net trained on from a pool of precomputed
 #                                        backbone features (docs/training.md; not shipped)
+#   scripts/train_example.sh atom_cutouts the shipped IoU-Net trained on with object cut-outs
+#                                        (Debian's tuxpaint-stamps-default) pasted over the
+#                                        train split's frames and opencv-doc's images
 #   scripts/train_example.sh re3_tower   the Re3 family's conv tower distilled from NanoTrack v2
 #   scripts/train_example.sh dense_re3_distilled  DenseRe3's short curriculum from that tower,
 #                                        starting at the stay-where-you-started tracker
@@ -27,6 +30,7 @@ train+=,UAV123_10fps/wakeboard3,UAV123_10fps/person12_1
 held_out=DTB70/Gull2,UAV123_10fps/boat1
 
 images=${OPENCV_SAMPLES:-/usr/share/doc/opencv-doc/examples}
+cutouts=${CUTOUTS:-/usr/share/tuxpaint/stamps}
 
 run_as() {  # run name, model, title, then ros-tracker train options
   local name=$1 model=$2 title=$3 out=docs/training/$1-cpu
@@ -77,6 +81,16 @@ for model in "${@:-atom dense_re3 atom_backbone}"; do
           --set batch_size=16 --set val_samples=64 --set still_probability=0.5 \
           --set steps_per_epoch=100 --set lr_decay_epochs=15 --set weight_decay=1e-4 \
           --set feature_pool=4000 --set proposals=32 ;;
+      atom_cutouts)
+        [ -d "$images" ] || { echo "no $images: apt install opencv-doc" >&2; exit 2; }
+        [ -d "$cutouts" ] || { echo "no $cutouts: apt install tuxpaint-stamps-default" >&2; exit 2; }
+        run_as atom_cutouts atom 'ATOM IoU-Net trained on with object cut-outs, CPU' \
+          --data "images:$images" --data "cutouts:$cutouts:train" \
+          --weights ros_tracker/pretrained/atom_distilled.pt \
+          --steps 1200 --log-every 20 --val-every 150 --checkpoint-every 50 \
+          --set batch_size=16 --set val_samples=128 --set still_probability=0.5 \
+          --set cutout_probability=0.5 \
+          --set steps_per_epoch=100 --set lr_decay_epochs=6 --set weight_decay=1e-4 ;;
       re3_tower)
         [ -d "$images" ] || { echo "no $images: apt install opencv-doc" >&2; exit 2; }
         run re3_tower 'Re3 conv tower distilled from NanoTrack v2, CPU, shared train split' \

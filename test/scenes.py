@@ -59,3 +59,13 @@ def zoomed_scene(zoom: float) -> tuple[np.ndarray, Box]:
                             borderMode=cv2.BORDER_REFLECT)
     w, h = box.w * zoom, box.h * zoom
     return zoomed, Box(cx - (w - 1) / 2, cy - (h - 1) / 2, w, h)
+
+
+def write_cutout(path: Path, size: tuple[int, int] = (40, 30), margin: int = 5,
+                 color: tuple[int, int, int] = (0, 0, 255)) -> None:
+    """A PNG of an opaque size = (w, h) rectangle inside a transparent margin."""
+    w, h = size
+    image = np.zeros((h + 2 * margin, w + 2 * margin, 4), np.uint8)
+    image[margin:margin + h, margin:margin + w] = (*color, 255)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    cv2.imwrite(str(path), image)

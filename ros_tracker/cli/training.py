@@ -1,5 +1,5 @@
-"""The ``ros-tracker train`` and ``plot-training`` subcommands (the training code is imported
-only when one runs)."""
+"""The ``ros-tracker train``, ``plot-training`` and ``iou-quality`` subcommands (the training
+code is imported only when one runs)."""
 
 from __future__ import annotations
 
@@ -28,6 +28,27 @@ def _plot_training(args: argparse.Namespace) -> int:
     return 0
 
 
+def _iou_quality(args: argparse.Namespace) -> int:
+    import json
+
+    from ros_tracker.atom.checkpoint import load_atom_net
+    from ros_tracker.datasets.training_sets import read_sources
+    from ros_tracker.device import resolve_device
+    from ros_tracker.registry import resolve_weights
+    from ros_tracker.training.atom_samples import ImagePairs, PairSettings
+    from ros_tracker.training.atom_trainer import iou_quality
+    weights = resolve_weights('atom', args.weights)
+    if weights.path is None:
+        raise SystemExit('iou-quality: needs ATOM weights (a file, or the shipped default)')
+    device = resolve_device(args.device)
+    pairs = ImagePairs(read_sources(args.data), PairSettings(), args.seed)
+    metrics = iou_quality(load_atom_net(weights.path).to(device), pairs, args.samples,
+                          args.batch_size, device)
+    print(json.dumps({'weights': weights.label, 'data': args.data, 'samples': args.samples,
+                      'seed': args.seed, **{k: round(v, 4) for k, v in metrics.items()}}))
+    return 0
+
+
 def add_training_commands(commands: argparse._SubParsersAction) -> None:
     from ros_tracker.training.command import MODELS
     train = commands.add_parser(
@@ -38,7 +59,8 @@ def add_training_commands(commands: argparse._SubParsersAction) -> None:
     train.add_argument('--data', action='append', required=True, metavar='KIND:ROOT[:OPTION]',
                        help='training data, repeatable: uniform:ROOT[:SPLIT|NAMES], '
                             'got10k:ROOT, lasot:ROOT[:CLASSES], trackingnet:ROOT[:CHUNKS], '
-                            'vid:ROOT[:SPLIT], det:ROOT[:SPLIT], coco:ROOT[:SUBSET]')
+                            'vid:ROOT[:SPLIT], det:ROOT[:SPLIT], coco:ROOT[:SUBSET], '
+                            'images:ROOT, cutouts:ROOT[:train|held_out|all]')
     train.add_argument('--val-data', action='append', metavar='KIND:ROOT[:OPTION]',
                        help='held-out data for validation (repeatable)')
     train.add_argument('--out', required=True,
@@ -68,3 +90,15 @@ def add_training_commands(commands: argparse._SubParsersAction) -> None:
     plot.add_argument('--out', help='PNG file (default: RUN/learning_curves.png)')
     plot.add_argument('--title', help='figure title (default: the run folder name)')
     plot.set_defaults(run=_plot_training)
+    quality = commands.add_parser(
+        'iou-quality', help="how well ATOM's IoU-Net ranks box proposals on image pairs: "
+                            'Spearman correlation, IoU of the top-ranked proposal (JSON)')
+    quality.add_argument('--weights', default='',
+                         help='ATOM weights (default: the shipped file)')
+    quality.add_argument('--data', action='append', required=True, metavar='KIND:ROOT[:OPTION]',
+                         help='pairs drawn from this data, repeatable (as for train)')
+    quality.add_argument('--samples', type=int, default=512, help='pairs to score')
+    quality.add_argument('--seed', type=int, default=1, help='draws the pairs')
+    quality.add_argument('--batch-size', type=int, default=32)
+    quality.add_argument('--device', default='auto', help="'auto', 'cpu', 'cuda' or 'cuda:N'")
+    quality.set_defaults(run=_iou_quality)

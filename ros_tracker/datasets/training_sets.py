@@ -11,10 +11,13 @@ vid             ImageNet VID root (ILSVRC2015/)              split (default trai
 det             ImageNet DET root (ILSVRC/)                  split (default train); still images
 coco            COCO root (annotations/, train2014/)         subset (default train2014); stills
 images          any folder of image files (searched deeply)  -; stills without boxes
+cutouts         a folder of PNG objects with alpha masks    part: train (default), held_out, all
 ==============  ==========================================  =====================================
 
 Unannotated images (``images``) are stills whose targets are random regions: what a tracker
 must follow is whatever it was given, so any patch of a photograph is a valid training target.
+Cut-outs (``cutouts``) are objects pasted over the other sources' frames
+(ros_tracker.datasets.cutouts).
 """
 
 from __future__ import annotations
@@ -23,24 +26,28 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ros_tracker.datasets.coco import read_coco
+from ros_tracker.datasets.cutouts import find_cutouts
 from ros_tracker.datasets.imagenet import read_det, read_vid
 from ros_tracker.datasets.readers import (IMAGE_SUFFIXES, read_got10k, read_lasot,
                                           read_trackingnet)
 from ros_tracker.datasets.sequence import read_uniform_sequence, Sequence, StillImage
 from ros_tracker.datasets.splits import split_names
 
-SOURCE_KINDS = ('uniform', 'got10k', 'lasot', 'trackingnet', 'vid', 'det', 'coco', 'images')
+SOURCE_KINDS = ('uniform', 'got10k', 'lasot', 'trackingnet', 'vid', 'det', 'coco', 'images',
+                'cutouts')
 
 
 @dataclass
 class TrainingData:
-    """Annotated sequences (for pairs and unrolled tracks) and still images (for synthetic
-    sequences and image pairs). sequence_sources numbers the source each sequence came from:
-    samplers weigh sources equally, as the official ATOM training weighs its datasets."""
+    """Annotated sequences (for pairs and unrolled tracks), still images (for synthetic
+    sequences and image pairs) and object cut-outs (PNG files with alpha, pasted over frames).
+    sequence_sources numbers the source each sequence came from: samplers weigh sources
+    equally, as the official ATOM training weighs its datasets."""
 
     sequences: list[Sequence] = field(default_factory=list)
     stills: list[StillImage] = field(default_factory=list)
     sequence_sources: list[int] = field(default_factory=list)
+    cutouts: list[Path] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if not self.sequence_sources:
@@ -51,10 +58,12 @@ class TrainingData:
         self.sequences += other.sequences
         self.sequence_sources += [offset + source for source in other.sequence_sources]
         self.stills += other.stills
+        self.cutouts += other.cutouts
         return self
 
     def describe(self) -> str:
-        return f'{len(self.sequences)} sequences, {len(self.stills)} still images'
+        text = f'{len(self.sequences)} sequences, {len(self.stills)} still images'
+        return text + (f', {len(self.cutouts)} cut-outs' if self.cutouts else '')
 
 
 def _option_list(option: str) -> list[str]:
@@ -109,6 +118,7 @@ _READERS = {
     'det': lambda root, option: TrainingData(stills=read_det(root, option or 'train')),
     'coco': lambda root, option: TrainingData(stills=read_coco(root, option or 'train2014')),
     'images': _images,
+    'cutouts': lambda root, option: TrainingData(cutouts=find_cutouts(root, option or 'train')),
 }
 
 
@@ -122,7 +132,7 @@ def read_source(spec: str) -> TrainingData:
     if not Path(root).is_dir():
         raise ValueError(f'{spec!r}: no such folder {root}')
     data = _READERS[kind](Path(root), option)
-    if not data.sequences and not data.stills:
+    if not data.sequences and not data.stills and not data.cutouts:
         raise ValueError(f'{spec!r}: no annotated sequences or images found')
     return data
 

@@ -2,7 +2,8 @@
 box proposals (ATOM's training data processing).
 
 A pair is two annotated frames of one track at most max_gap frames apart, the same still image
-twice, or the first and a later frame of a synthetic sequence rendered from a still image. Both
+twice, the first and a later frame of a synthetic sequence rendered from a still image, or an
+object cut-out pasted twice over one frame (ros_tracker.training.cutout_pairs). Both
 frames are cut as squares of search_area_factor times the target's size and resized to
 output_size; the test frame's square is centred on a jittered box, so the target is off-centre
 and of varying size in it. Proposals are Gaussian perturbations of the test box with at least
@@ -23,6 +24,8 @@ from ros_tracker.atom.sampling import normalize
 from ros_tracker.boxes import Box, iou
 from ros_tracker.datasets.sequence import read_image
 from ros_tracker.datasets.training_sets import TrainingData
+from ros_tracker.training.cutout_pairs import (cached_cutout, CutoutPairSettings,
+                                               render_cutout_pair)
 from ros_tracker.training.sampling import (annotated_frames, box_array, draw_target,
                                            EqualSources)
 from ros_tracker.training.synthetic import render_sequence, SyntheticSettings
@@ -47,6 +50,7 @@ class PairSettings:
         still_probability: chance of a still-image pair when the data has both kinds.
         synthetic_probability: chance that a still-image pair is a rendered synthetic pair
             rather than the same image twice.
+        cutout_probability: chance of a cut-out pair when the data has cut-outs.
     """
 
     max_gap: int = 50
@@ -61,6 +65,7 @@ class PairSettings:
     brightness_jitter: float = 0.2
     still_probability: float = 0.25
     synthetic_probability: float = 0.5
+    cutout_probability: float = 0.5
 
 
 @dataclass
@@ -113,7 +118,8 @@ class ImagePairs:
     """Map-style dataset of ImagePair: item i is a pure function of (seed, i)."""
 
     def __init__(self, data: TrainingData, settings: PairSettings, seed: int,
-                 synthetic: SyntheticSettings = SyntheticSettings()) -> None:
+                 synthetic: SyntheticSettings = SyntheticSettings(),
+                 cutout_pairs: CutoutPairSettings = CutoutPairSettings()) -> None:
         usable = [(s, source) for s, source in zip(data.sequences, data.sequence_sources)
                   if any(b is not None for b in s.boxes)]
         self.tracks = EqualSources([s for s, _ in usable], [source for _, source in usable])
@@ -121,13 +127,31 @@ class ImagePairs:
         if not self.tracks and not self.stills:
             raise ValueError('no annotated frame to draw image pairs from')
         self.settings, self.seed, self.synthetic = settings, seed, synthetic
+        self.cutouts, self.cutout_pairs = data.cutouts, cutout_pairs
 
     def __len__(self) -> int:
         return 2 ** 62
 
+    def _cutout_frames(self, rng: np.random.Generator
+                       ) -> tuple[list[np.ndarray], list[Box]] | None:
+        """A cut-out pair over a still or a sequence frame; None when the drawn files hold no
+        usable cut-out or the target left the frame."""
+        drawn = [cached_cutout(self.cutouts[i]) for i in
+                 rng.integers(len(self.cutouts), size=1 + self.cutout_pairs.max_distractors)]
+        target, *others = drawn
+        if target is None:
+            return None
+        background = self.stills[rng.integers(len(self.stills))].image()
+        return render_cutout_pair(background, target, [c for c in others if c is not None],
+                                  rng, self.cutout_pairs)
+
     def _frames(self, rng: np.random.Generator) -> tuple[list[np.ndarray], list[Box]]:
         """Reference and test frame (BGR) with their boxes."""
         s = self.settings
+        while self.cutouts and rng.random() < s.cutout_probability:
+            pair = self._cutout_frames(rng)
+            if pair is not None:
+                return pair
         if self.tracks and (not self.stills or rng.random() >= s.still_probability):
             sequence = self.tracks.draw(rng)
             visible = np.flatnonzero([b is not None for b in sequence.boxes])

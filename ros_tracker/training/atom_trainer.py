@@ -12,11 +12,9 @@ statistics stay as loaded).
 from __future__ import annotations
 
 from dataclasses import dataclass
-import math
 from pathlib import Path
 from typing import Any, Iterator
 
-import numpy as np
 import torch
 from torch import nn, Tensor
 import torch.nn.functional as F
@@ -75,6 +73,48 @@ class IoUPrediction(nn.Module):
                                      reference_box, proposals)
 
 
+def predict_ious(model: nn.Module, batch: dict[str, Tensor], amp: bool = False) -> Tensor:
+    """The network's prediction, 2 * IoU - 1, for a batch's proposals [B, N]."""
+    with torch.autocast(batch['proposals'].device.type, dtype=torch.float16, enabled=amp):
+        return model(batch['reference'], batch['test'], batch['reference_box'],
+                     batch['proposals']).float()
+
+
+def spearman(predicted: Tensor, true: Tensor) -> Tensor:
+    """Spearman's rank correlation of each row of predicted with the same row of true [B]
+    (ties ranked by position: the IoUs of random proposals do not tie)."""
+
+    def centred_ranks(values: Tensor) -> Tensor:
+        ranks = values.argsort(dim=1).argsort(dim=1).float()
+        return ranks - ranks.mean(dim=1, keepdim=True)
+
+    a, b = centred_ranks(predicted), centred_ranks(true)
+    return (a * b).sum(dim=1) / (a.norm(dim=1) * b.norm(dim=1))
+
+
+def iou_quality(net: AtomNet, pairs: ImagePairs, samples: int, batch_size: int,
+                device: torch.device, amp: bool = False) -> dict[str, float]:
+    """How well net's IoU-Net ranks the proposals of the first samples pairs: loss (its mean
+    squared error), spearman (the mean rank correlation of predicted and true IoU per pair),
+    iou (the true IoU of the proposal it ranks first), best_iou (that of the best proposal)
+    and mean_iou (that of a proposal drawn at random: what a network that cannot rank
+    achieves)."""
+    model = IoUPrediction(net, False).eval()
+    totals = {'loss': 0.0, 'spearman': 0.0, 'iou': 0.0, 'best_iou': 0.0, 'mean_iou': 0.0}
+    with torch.no_grad():
+        for indices in fixed_batches(samples, batch_size):
+            batch = stack_pairs([pairs[i] for i in indices], device)
+            predicted, ious = predict_ious(model, batch, amp), batch['ious']
+            chosen = predicted.argmax(dim=1, keepdim=True)
+            for name, values in (
+                    ('loss', F.mse_loss(predicted, 2 * ious - 1, reduction='none').mean(dim=1)),
+                    ('spearman', spearman(predicted, ious)),
+                    ('iou', ious.gather(1, chosen)[:, 0]),
+                    ('best_iou', ious.max(dim=1).values), ('mean_iou', ious.mean(dim=1))):
+                totals[name] += float(values.sum())
+    return {name: total / samples for name, total in totals.items()}
+
+
 class AtomTraining(TrainingTask):
     """The IoU-Net training task (see the module docstring)."""
 
@@ -127,35 +167,25 @@ class AtomTraining(TrainingTask):
             num_workers=self.settings.workers, collate_fn=as_list)
         return iter(loader)
 
-    def _loss(self, model: nn.Module, batch: dict[str, Tensor]) -> tuple[Tensor, Tensor]:
-        with torch.autocast(self.dist.device.type, dtype=torch.float16, enabled=self.amp):
-            predicted = model(batch['reference'], batch['test'], batch['reference_box'],
-                              batch['proposals']).float()
-        return F.mse_loss(predicted, 2 * batch['ious'] - 1), predicted
-
     def loss(self, batch: Any) -> Tensor:
         self.prediction.train()
         inputs = batch if self.recipe.feature_pool else stack_pairs(batch, self.dist.device)
-        return self._loss(self.prediction, inputs)[0]
+        return F.mse_loss(predict_ious(self.prediction, inputs, self.amp), 2 * inputs['ious'] - 1)
 
     def samples_in_step(self) -> int:
         return self.recipe.batch_size
 
     def validate(self) -> dict[str, float]:
-        """val_loss, and val_iou: the true IoU of the proposal the network scores highest."""
+        """val_loss and the quality of the IoU prediction on held-out pairs (iou_quality)."""
         pairs = ImagePairs(self.validation or self.data, self.pairs, self.settings.seed + 1)
-        model = IoUPrediction(self.model, False).eval()
-        losses, best = [], []
-        with torch.no_grad():
-            for indices in fixed_batches(self.recipe.val_samples, self.recipe.batch_size):
-                batch = stack_pairs([pairs[i] for i in indices], self.dist.device)
-                loss, predicted = self._loss(model, batch)
-                losses.append(float(loss) * len(indices))
-                chosen = predicted.argmax(dim=1, keepdim=True)
-                best += batch['ious'].gather(1, chosen)[:, 0].tolist()
+        metrics = iou_quality(self.model, pairs, self.recipe.val_samples,
+                              self.recipe.batch_size, self.dist.device, self.amp)
         self.model.train()
-        return {'val_loss': sum(losses) / self.recipe.val_samples,
-                'val_iou': float(np.mean(best)) if best else math.nan}
+        return {f'val_{name}': value for name, value in metrics.items()}
+
+    def selection_score(self, metrics: dict[str, float]) -> float | None:
+        """The true IoU of the proposal ranked first: the box the tracker would refine."""
+        return metrics.get('val_iou')
 
     def export(self, path: Path) -> str:
         return save_weights(path, self.model.state_dict(), FORMAT)

@@ -1,4 +1,5 @@
 from dataclasses import replace
+import json
 
 import numpy as np
 import pytest
@@ -10,7 +11,7 @@ from ros_tracker.boxes import Box, iou
 from ros_tracker.datasets.sequence import read_uniform_sequence
 from ros_tracker.registry import build_tracker, BuildOptions
 from ros_tracker.training.atom_samples import (crop_square, ImagePairs, PairSettings,
-                                               perturbed_proposals, stack_pairs)
+                                               perturbed_proposals)
 from ros_tracker.training.atom_trainer import AtomRecipe, AtomTraining
 from ros_tracker.training.distributed import Distributed
 from ros_tracker.training.loop import RunSettings, train, train_step
@@ -64,7 +65,7 @@ def test_training_lowers_the_loss(tiny_training_data):
 
     def loss():
         with torch.no_grad():
-            return float(task._loss(task.prediction, stack_pairs(batch, task.dist.device))[0])
+            return float(task.loss(batch))
 
     task.prediction.train()
     before = loss()
@@ -152,3 +153,15 @@ def test_cuda_training_uses_mixed_precision(tiny_training_data):
     losses = [train_step(task, step, [pairs[i] for i in range(4)]) for step in range(2)]
     assert task.amp and task.scaler.is_enabled() and all(np.isfinite(losses))
     assert next(task.model.parameters()).device.type == 'cuda'
+
+
+def test_iou_quality_scores_the_shipped_iou_net_on_pairs(tiny_data, capsys):
+    from ros_tracker.cli import main
+    assert main(['iou-quality', '--data', f'uniform:{tiny_data}', '--samples', '4',
+                 '--batch-size', '2', '--device', 'cpu']) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report['weights'] == 'atom_distilled.pt' and report['samples'] == 4
+    assert -1 <= report['spearman'] <= 1
+    assert report['mean_iou'] <= report['best_iou'] and report['iou'] <= report['best_iou']
+    with pytest.raises(SystemExit, match='iou-quality: needs ATOM weights'):
+        main(['iou-quality', '--data', f'uniform:{tiny_data}', '--weights', 'random'])
