@@ -22,9 +22,18 @@ def read_metrics(path: str | Path) -> dict[str, list[tuple[int, float]]]:
     return series
 
 
+#: The validation series drawn beside the loss, where a run measured them.
+VALIDATION_CURVES = (
+    ('val_iou', 'val_iou (ATOM: top-ranked proposal; Re3: tracking)'),
+    ('val_spearman', 'val_spearman (rank correlation of predicted and true IoU)'),
+    ('val_mean_iou', 'val_mean_iou (a random proposal: no ranking)'),
+    ('val_auc', 'val_auc (held-out tracking)'),
+    ('val_static_auc', 'val_static_auc (the box that never moves)'))
+
+
 def plot_learning_curves(metrics_csv: str | Path, png: str | Path, title: str) -> Path:
-    """Training and validation loss (left) and, where the run measured it, validation IoU
-    (right) against the step."""
+    """Training and validation loss (left) and, where the run measured them, the validation
+    IoU and VALIDATION_CURVES (right) against the step."""
     series = read_metrics(metrics_csv)
     if 'loss' not in series:
         raise ValueError(f'{metrics_csv}: no loss column; not a training metrics log')
@@ -42,9 +51,14 @@ def plot_learning_curves(metrics_csv: str | Path, png: str | Path, title: str) -
     loss_axes.grid(alpha=0.3)
     if with_iou:
         iou_axes = rest[0]
-        steps, values = zip(*series['val_iou'])
-        iou_axes.plot(steps, values, marker='o', markersize=3, color='tab:green')
-        iou_axes.set(xlabel='step', ylabel='IoU', ylim=(0, 1), title='validation IoU')
+        lowest = 0.0
+        for name, label in VALIDATION_CURVES:
+            if name in series:
+                steps, values = zip(*series[name])
+                iou_axes.plot(steps, values, marker='o', markersize=3, label=label)
+                lowest = min(lowest, *values)
+        iou_axes.set(xlabel='step', ylabel='IoU', ylim=(lowest, 1), title='validation')
+        iou_axes.legend(loc='lower right', fontsize=8)
         iou_axes.grid(alpha=0.3)
     figure.suptitle(title)
     figure.tight_layout()
