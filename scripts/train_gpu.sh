@@ -3,7 +3,8 @@
 #   atom_backbone   ATOM's ResNet-18 distilled from NanoTrack v2's backbone (the teacher runs in
 #                   OpenCV on the CPU)
 #   atom            ATOM's IoU-Net on that frozen backbone, with random regions of opencv-doc's
-#                   images as extra targets
+#                   images and object cut-outs (tuxpaint-stamps-default) as extra targets, where
+#                   those Debian packages are installed
 #   re3, residual_re3, dense_re3
 #                   the Re3 family, one budget and recipe for all three (the DenseRe3 paper's
 #                   Table 1), from the stay-where-you-started tracker, selected by held-out
@@ -24,6 +25,7 @@ shared=${SHARED:-../shared}
 data=$shared/data/sequences
 teacher=$shared/peers/nanotrack/nanotrack_v2_backbone.onnx
 images=${OPENCV_SAMPLES:-/usr/share/doc/opencv-doc/examples}
+cutouts=${CUTOUTS:-/usr/share/tuxpaint/stamps}
 train=DTB70/MountainBike6,UAVDT/S0601,UAVDT/S0310,UAVDT/S1301,UAV123_10fps/wakeboard7
 train+=,UAV123_10fps/building5,UAV123_10fps/wakeboard10,UAV123_10fps/truck2
 train+=,UAV123_10fps/wakeboard3,UAV123_10fps/person12_1
@@ -68,6 +70,7 @@ for run in ${runs[*]}; do
     atom)
       [ -f "$out/atom_backbone/weights.pt" ] || "$0" "$out" atom_backbone
       extra=(); [ -d "$images" ] && extra=(--data "images:$images" --set still_probability=0.5)
+      [ -d "$cutouts" ] && extra+=(--data "cutouts:$cutouts:train")
       train_run atom atom 3000 'ATOM IoU-Net on the distilled backbone, GPU' \
         --backbone "$out/atom_backbone/weights.pt" "${extra[@]}" "${sizes[@]}" \
         --set steps_per_epoch=500 --set lr_decay_epochs=3 --set weight_decay=1e-4 ;;

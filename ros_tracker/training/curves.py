@@ -57,7 +57,8 @@ def plot_learning_curves(metrics_csv: str | Path, png: str | Path, title: str) -
                 steps, values = zip(*series[name])
                 iou_axes.plot(steps, values, marker='o', markersize=3, label=label)
                 lowest = min(lowest, *values)
-        iou_axes.set(xlabel='step', ylabel='IoU', ylim=(lowest, 1), title='validation')
+        iou_axes.set(xlabel='step', ylabel='IoU or correlation', ylim=(lowest, 1),
+                     title='validation (held-out data)')
         iou_axes.legend(loc='lower right', fontsize=8)
         iou_axes.grid(alpha=0.3)
     figure.suptitle(title)
