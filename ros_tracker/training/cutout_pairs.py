@@ -95,8 +95,8 @@ def paste(frame: np.ndarray, cutout: CutOut, placement: Placement,
 
 def opaque_box(alpha: np.ndarray) -> Box | None:
     """The extent of the pixels at least half opaque; None when there are none."""
-    rows, columns = np.flatnonzero((alpha >= 0.5).any(axis=1)), np.flatnonzero(
-        (alpha >= 0.5).any(axis=0))
+    opaque = alpha >= 0.5
+    rows, columns = np.flatnonzero(opaque.any(axis=1)), np.flatnonzero(opaque.any(axis=0))
     if not len(rows):
         return None
     return Box(float(columns[0]), float(rows[0]), float(columns[-1] + 1 - columns[0]),
