@@ -3,8 +3,10 @@
 The IoU-Net learns to predict 2 * IoU - 1 of box proposals in the test crop, modulated by the
 reference crop's target, with a mean squared error, Adam at 1e-3 and the learning rate times 0.2
 every 15 epochs of 1000 batches. With a pretrained backbone, the backbone's weights are frozen
-(its batch-norm statistics still adapt, as in the official training); without one, the
-backbone trains too, at backbone_lr_scale of the learning rate. With a frozen backbone the pairs
+and its batch-norm statistics adapt to the training pairs, as in the official training, unless
+the recipe keeps them as loaded (adapt_batch_norm false: the classifier, which reads the same
+features, then sees what it saw before); without one, the backbone trains too, at
+backbone_lr_scale of the learning rate. With a frozen backbone the pairs
 can come from a FeaturePool instead, whose features are computed in eval mode (batch-norm
 statistics stay as loaded).
 """
@@ -44,6 +46,8 @@ class AtomRecipe:
         val_samples: fixed held-out pairs per validation.
         feature_pool: pairs whose backbone features are computed once and drawn again with new
             proposals (0: new pairs every step); only with a pretrained, frozen backbone.
+        adapt_batch_norm: whether a frozen backbone's batch-norm statistics follow the
+            training pairs (official) or stay as loaded.
     """
 
     batch_size: int = 64
@@ -55,14 +59,23 @@ class AtomRecipe:
     weight_decay: float = 0.0
     val_samples: int = 256
     feature_pool: int = 0
+    adapt_batch_norm: bool = True
 
 
 class IoUPrediction(nn.Module):
     """Backbone features of both crops and the IoU-Net's prediction for the proposals."""
 
-    def __init__(self, net: AtomNet, backbone_trains: bool) -> None:
+    def __init__(self, net: AtomNet, backbone_trains: bool,
+                 adapt_batch_norm: bool = True) -> None:
         super().__init__()
         self.net, self.backbone_trains = net, backbone_trains
+        self.adapt_batch_norm = adapt_batch_norm or backbone_trains
+
+    def train(self, mode: bool = True) -> IoUPrediction:
+        super().train(mode)
+        if not self.adapt_batch_norm:
+            self.net.feature_extractor.eval()
+        return self
 
     def forward(self, reference: Tensor, test: Tensor, reference_box: Tensor,
                 proposals: Tensor) -> Tensor:
@@ -144,7 +157,8 @@ class AtomTraining(TrainingTask):
         self.optimizer = torch.optim.Adam(groups, lr=recipe.lr, weight_decay=recipe.weight_decay)
         self.pool: FeaturePool | None = None
         self.prediction = dist.wrap(self.model.bb_regressor if recipe.feature_pool
-                                    else IoUPrediction(self.model, not backbone_pretrained))
+                                    else IoUPrediction(self.model, not backbone_pretrained,
+                                                       recipe.adapt_batch_norm))
         self.amp = settings.amp and dist.device.type == 'cuda'
         self.scaler = torch.amp.GradScaler('cuda', enabled=self.amp)
 

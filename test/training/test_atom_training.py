@@ -120,6 +120,17 @@ def test_a_pretrained_backbone_stays_frozen(tiny_training_data, tmp_path):
     assert [g['lr_scale'] for g in trainable.optimizer.param_groups] == [1.0, 0.1]
 
 
+@pytest.mark.parametrize('adapt', [True, False])
+def test_frozen_batch_norm_adapts_only_when_the_recipe_says(tiny_training_data, adapt):
+    recipe = AtomRecipe(batch_size=4, val_samples=4, adapt_batch_norm=adapt)
+    task = _task(tiny_training_data, 2, recipe, initial=AtomNet(), backbone_pretrained=True)
+    statistics = task.model.feature_extractor.bn1.running_mean
+    before = statistics.clone()
+    pairs = ImagePairs(tiny_training_data, SMALL, 0)
+    train_step(task, 0, [pairs[i] for i in range(4)])
+    assert torch.equal(statistics, before) is not adapt
+
+
 def test_learning_rate_decays_every_15_epochs(tiny_training_data):
     task = _task(tiny_training_data, 1, AtomRecipe())
     rates = [task.learning_rate_at(epoch * 1000) for epoch in (0, 14, 15, 30)]
