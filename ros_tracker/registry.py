@@ -15,6 +15,7 @@ import yaml
 
 from ros_tracker import baselines, pretrained
 from ros_tracker.atom import spec as atom_spec
+from ros_tracker.confidence import CalibratedTracker, Calibration, COMMON_SIGNALS
 from ros_tracker.opencv import spec as opencv_spec
 from ros_tracker.params import params_from_dict
 from ros_tracker.re3 import spec as re3_spec
@@ -63,12 +64,29 @@ def resolve_weights(name: str, weights: str | Path = '') -> Weights:
 def build_tracker(name: str, config: Mapping[str, Any] | None = None,
                   options: BuildOptions = BuildOptions()) -> Tracker:
     """Build tracker name from its parameter mapping (unknown keys raise), with options'
-    weights, or its default ones where options name none."""
+    weights, or its default ones where options name none; a tracker whose spec names signals
+    comes inside a CalibratedTracker."""
     entry = spec(name)
     params = params_from_dict(entry.params_type, config or {})
     if options.weights is None:
         options = replace(options, weights=resolve_weights(name))
-    return entry.build(params, options)
+    tracker = entry.build(params, options)
+    if entry.signals is None:
+        return tracker
+    return CalibratedTracker(tracker, calibration(name, params), params.min_probability)
+
+
+def calibration(name: str, params: Any) -> Calibration:
+    """The calibration that tracker name's parameters hold (its confidence_model)."""
+    return Calibration.from_model(signal_names(name), params.confidence_model)
+
+
+def signal_names(name: str) -> tuple[str, ...]:
+    """The signals tracker name's calibrated confidence weighs, in its model's order."""
+    extra = spec(name).signals
+    if extra is None:
+        raise ValueError(f'{name} has no calibrated confidence')
+    return COMMON_SIGNALS + extra
 
 
 def load_tracker_config(path: str | Path, name: str) -> dict[str, Any]:

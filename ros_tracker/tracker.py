@@ -23,12 +23,15 @@ class TrackResult:
         found: False when the tracker itself believes the target is not in the frame.
         stage_ms: milliseconds spent in each stage of the tracker on this frame (for benchmarks;
             empty for trackers that do not report stages).
+        signals: named cues of the tracker's certainty beyond confidence and found, which its
+            calibrated confidence weighs (ros_tracker.confidence).
     """
 
     box: Box
     confidence: float
     found: bool
     stage_ms: Mapping[str, float] = field(default_factory=dict)
+    signals: Mapping[str, float] = field(default_factory=dict)
 
 
 class Tracker(abc.ABC):
@@ -86,9 +89,13 @@ class TrackerSpec:
             resolved).
         network: makes the tracker's (randomly initialized) network, for summaries; None for
             trackers without one.
+        signals: the cues the tracker adds to TrackResult.signals, whose calibrated confidence
+            (ros_tracker.confidence) its parameters confidence_model and min_probability hold;
+            None for a tracker whose confidence is not calibrated.
     """
 
     description: str
     params_type: type
     build: Callable[[Any, BuildOptions], Tracker]
     network: Callable[[], Any] | None = None
+    signals: tuple[str, ...] | None = None

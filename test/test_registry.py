@@ -2,6 +2,7 @@ from pathlib import Path
 
 import pytest
 
+from ros_tracker.params import params_from_dict
 from ros_tracker.registry import build_tracker, load_tracker_config, spec, tracker_names
 from ros_tracker.tracker import Tracker, warm_up
 
@@ -21,6 +22,14 @@ def test_every_tracker_has_a_config_that_builds_it(name):
     tracker = build_tracker(name, config)
     assert isinstance(tracker, Tracker)
     warm_up(tracker, 160, 120)
+
+
+@pytest.mark.parametrize('name', [n for n in tracker_names() if spec(n).signals is not None])
+def test_config_files_hold_the_fitted_calibration(name):
+    params_type = spec(name).params_type
+    params = params_from_dict(params_type, load_tracker_config(CONFIG / f'{name}.yaml', name))
+    assert params.confidence_model == params_type().confidence_model
+    assert params.min_probability == params_type().min_probability
 
 
 def test_load_tracker_config_reads_plain_and_ros_parameter_files(tmp_path):

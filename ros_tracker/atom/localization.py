@@ -54,11 +54,14 @@ class Localization:
         displacement: (y, x) from the patch centre to the target, in patch pixels.
         score: the highest classification score.
         flag: ATOM's verdict.
+        second_score: the highest score outside the target's neighbourhood (0 when the peak
+            is too low for a second one to be looked for).
     """
 
     displacement: tuple[float, float]
     score: float
     flag: Flag
+    second_score: float = 0.0
 
 
 def localize(scores: Tensor, target_size_patch: Tensor, params: AtomParams) -> Localization:
@@ -89,11 +92,11 @@ def localize(scores: Tensor, target_size_patch: Tensor, params: AtomParams) -> L
         near1 = math.hypot(*displacement1) < threshold
         near2 = math.hypot(*displacement2) < threshold
         if near1 and not near2:
-            return Localization(displacement1, score1, Flag.HARD_NEGATIVE)
+            return Localization(displacement1, score1, Flag.HARD_NEGATIVE, score2)
         if near2 and not near1:
-            return Localization(displacement2, score1, Flag.HARD_NEGATIVE)
-        return Localization(displacement1, score1, Flag.UNCERTAIN)
+            return Localization(displacement2, score1, Flag.HARD_NEGATIVE, score2)
+        return Localization(displacement1, score1, Flag.UNCERTAIN, score2)
     if (score2 > params.hard_negative_threshold * score1
             and score2 > params.target_not_found_threshold):
-        return Localization(displacement1, score1, Flag.HARD_NEGATIVE)
-    return Localization(displacement1, score1, Flag.NORMAL)
+        return Localization(displacement1, score1, Flag.HARD_NEGATIVE, score2)
+    return Localization(displacement1, score1, Flag.NORMAL, score2)

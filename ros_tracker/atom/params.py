@@ -67,6 +67,10 @@ class AtomParams:
             the backbone, most of the time of a frame, in bfloat16 on CPUs that multiply it in
             hardware, everything else in float32. The node's ``half`` parameter selects
             'float16' on CUDA.
+        confidence_model / min_probability: the calibrated confidence
+            (ros_tracker.confidence): the logistic model's bias and one weight per signal,
+            fitted on the train split by ros-tracker fit-confidence, and the probability
+            under which the target counts as not found.
     """
 
     mode: str = 'auto'
@@ -119,6 +123,9 @@ class AtomParams:
     scale_filter_model_area: int = 512
     seed: int = 0
     autocast: str = 'auto'
+    confidence_model: tuple = (-2.4436, 3.6494, 2.5718, 2.88, -1.2648, 0.1807, -1.6592, -0.9217,
+                               -0.4275)
+    min_probability: float = 0.63
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:

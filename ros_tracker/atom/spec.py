@@ -42,4 +42,5 @@ SPEC = TrackerSpec(
     params_type=AtomParams,
     build=build_atom,
     network=_network,
+    signals=('second_peak', 'uncertain'),
 )

@@ -173,8 +173,10 @@ class AtomTracker(Tracker):
         self._learn(projected[best], sample_position, scale, location.flag)
         timer.lap('update')
         confidence = min(max(location.score, 0.0), 1.0)
+        signals = {'second_peak': location.second_score / max(location.score, 1e-6),
+                   'uncertain': float(location.flag is Flag.UNCERTAIN)}
         return TrackResult(geometry.to_box(target.position, target.size), confidence,
-                           location.flag is not Flag.NOT_FOUND, timer.stages)
+                           location.flag is not Flag.NOT_FOUND, timer.stages, signals)
 
     def _track_without_classifier(self, image: Tensor, sample_position: Tensor,
                                   timer: StageTimer) -> TrackResult:

@@ -10,6 +10,7 @@ from typing import Callable
 
 from ros_tracker.atom.params import MODES
 from ros_tracker.cli.benchmarks import add_benchmark_commands
+from ros_tracker.cli.calibration import add_calibration_commands
 from ros_tracker.cli.options import add_tracker_and_data
 from ros_tracker.cli.training import add_training_commands
 from ros_tracker.registry import tracker_names, TRACKERS
@@ -218,6 +219,7 @@ def build_parser() -> argparse.ArgumentParser:
     agree.add_argument('--out', help='also write the figures to this JSON file')
     agree.set_defaults(run=_agree)
     add_benchmark_commands(commands)
+    add_calibration_commands(commands)
     report = commands.add_parser(
         'report', help='write benchmarks.md and the success/precision plots from the results '
                        'of eval and bench-node')

@@ -26,9 +26,10 @@ from ros_tracker.evaluation.metrics import accuracy
 from ros_tracker.evaluation.results import machine_description
 from ros_tracker.evaluation.runner import (frame_range, Progress, ResetRun, run_sequence,
                                            run_with_resets, SequenceRun)
-from ros_tracker.registry import build_tracker, BuildOptions, resolve_weights
+from ros_tracker.params import params_from_dict
+from ros_tracker.registry import build_tracker, BuildOptions, calibration, resolve_weights, spec
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -55,15 +56,39 @@ class Outcome:
     cached: bool = False
 
 
+#: A frame's confidence and found flag from the signals recorded on it.
+Rescoring = Callable[[dict[str, float]], tuple[float, bool]]
+
+
+def rescoring(tracker: str, config: dict[str, Any]) -> Rescoring | None:
+    """The confidence and found flag of tracker's calibrated confidence under config's
+    calibration; None for a tracker without one."""
+    if spec(tracker).signals is None:
+        return None
+    params = params_from_dict(spec(tracker).params_type, config)
+    model = calibration(tracker, params)
+
+    def rescore(signals: dict[str, float]) -> tuple[float, bool]:
+        probability = model.probability(signals)
+        return probability, probability >= params.min_probability
+    return rescore
+
+
 def _truth_digest(sequence: Sequence) -> str:
     text = ';'.join('nan' if b is None else f'{b.x},{b.y},{b.w},{b.h}' for b in sequence.boxes)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+#: Parameters that only decide how the recorded signals become found flags (a change of
+#: calibration re-scores the cached runs instead of running them again).
+CALIBRATION_KEYS = ('confidence_model', 'min_probability')
+
+
 def cache_key(evaluation: Evaluation, sequence: Sequence, weights_sha256: str) -> dict[str, Any]:
     """Everything a cached outcome depends on; a different value means a new run."""
+    tracking = {k: v for k, v in evaluation.config.items() if k not in CALIBRATION_KEYS}
     return {'format': CACHE_FORMAT, 'tracker': evaluation.tracker,
-            'config': json.loads(json.dumps(evaluation.config)),
+            'config': json.loads(json.dumps(tracking)),
             'weights_sha256': weights_sha256, 'device': evaluation.options.device,
             'half': evaluation.options.half, 'max_frames': evaluation.max_frames,
             'reset_protocol': evaluation.reset_protocol,
@@ -80,13 +105,15 @@ def _record(key: dict[str, Any], outcome: Outcome) -> dict[str, Any]:
     return {'key': key, 'device': outcome.device,
             'boxes': [[b.x, b.y, b.w, b.h] for b in run.boxes], 'found': run.found,
             'init_ms': run.init_ms, 'frame_ms': run.frame_ms, 'stage_ms': run.stage_ms,
+            'signals': run.signals, 'confidence': run.confidence,
             'reset': asdict(outcome.reset) if outcome.reset else None}
 
 
 def load_cached(path: Path, key: dict[str, Any], sequence: Sequence,
-                max_frames: int | None) -> Outcome | None:
-    """The cached outcome at path if it was made with key; scores are recomputed from its boxes,
-    so a change in the metrics never needs a new run."""
+                max_frames: int | None, rescore: Rescoring | None = None) -> Outcome | None:
+    """The cached outcome at path if it was made with key; scores are recomputed from its boxes
+    (and its confidences and found flags by rescore from its signals, where given), so a change
+    in the metrics or the calibration never needs a new run."""
     try:
         record = json.loads(path.read_text(encoding='utf-8'))
     except (OSError, ValueError):
@@ -96,11 +123,18 @@ def load_cached(path: Path, key: dict[str, Any], sequence: Sequence,
     first, last = frame_range(sequence, max_frames)
     boxes = [Box(*values) for values in record['boxes']]
     found = [bool(flag) for flag in record['found']]
-    if len(boxes) != last - first or len(found) != len(boxes):
+    confidence = record.get('confidence', [])
+    if rescore is not None and len(record['signals']) == len(found) - 1:
+        rescored = [rescore(signals) for signals in record['signals']]
+        confidence = [1.0] + [value for value, _ in rescored]
+        found = [True] + [flag for _, flag in rescored]
+    if not len(boxes) == len(found) == len(confidence) == last - first:
         return None
-    score = accuracy(boxes, found, sequence.boxes[first:last], sequence.gaps_unannotated)
+    score = accuracy(boxes, found, sequence.boxes[first:last], sequence.gaps_unannotated,
+                     confidence)
     run = SequenceRun(sequence.name, boxes, found, score, record['init_ms'], record['frame_ms'],
-                      record['stage_ms'], list(sequence.attributes))
+                      record['stage_ms'], list(sequence.attributes), record['signals'],
+                      confidence)
     reset = ResetRun(**record['reset']) if record['reset'] else None
     return Outcome(run, reset, record['device'], cached=True)
 
@@ -150,8 +184,10 @@ def evaluate(evaluation: Evaluation, sequences: list[Sequence], cache_dir: str |
         evaluation = replace(evaluation, options=replace(
             evaluation.options, weights=resolve_weights(evaluation.tracker)))
     keys = [cache_key(evaluation, s, evaluation.options.weights.sha256) for s in sequences]
+    rescore = rescoring(evaluation.tracker, evaluation.config)
     outcomes: list[Outcome | None] = [
-        None if fresh else load_cached(cache_path(cache_dir, s), key, s, evaluation.max_frames)
+        None if fresh else load_cached(cache_path(cache_dir, s), key, s, evaluation.max_frames,
+                                       rescore)
         for s, key in zip(sequences, keys)]
     todo = [i for i, outcome in enumerate(outcomes) if outcome is None]
     total = sum(_frames_to_go(evaluation, sequences[i]) for i in todo)

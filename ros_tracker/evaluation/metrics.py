@@ -20,6 +20,8 @@ PRECISION_THRESHOLDS = np.arange(0.0, 51.0)
 PRECISION_PIXELS = 20.0
 #: Thresholds of the normalized precision curve: 0, 0.01, ..., 0.5 of the target's size.
 NORMALIZED_THRESHOLDS = np.linspace(0.0, 0.5, 51)
+#: Equal-width bins of a confidence's reliability: [0, 0.1), ..., [0.9, 1].
+CONFIDENCE_BINS = 10
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,9 @@ class Accuracy:
             for fewer than two frames).
         success: the success curve over SUCCESS_THRESHOLDS.
         precision: the precision curve over PRECISION_THRESHOLDS.
+        reliability: per confidence bin (CONFIDENCE_BINS), the frames judged for the lost flag
+            whose confidence falls in it, the sum of their confidences and how many of them the
+            box overlaps (empty when the confidences were not given).
     """
 
     frames: int
@@ -56,6 +61,7 @@ class Accuracy:
     size_drift: float
     success: tuple[float, ...]
     precision: tuple[float, ...]
+    reliability: tuple[tuple[int, float, int], ...] = ()
 
 
 def centre_error(a: Box, b: Box) -> float:
@@ -102,9 +108,23 @@ def _ratio(numerator: int, denominator: int) -> float:
     return numerator / denominator if denominator else float('nan')
 
 
+def reliability_bins(confidence: list[float],
+                     overlaps: list[bool]) -> tuple[tuple[int, float, int], ...]:
+    """Frames, summed confidence and overlapping frames per bin of confidence."""
+    bins = [[0, 0.0, 0] for _ in range(CONFIDENCE_BINS)]
+    for value, overlap in zip(confidence, overlaps):
+        entry = bins[min(max(int(value * CONFIDENCE_BINS), 0), CONFIDENCE_BINS - 1)]
+        entry[0] += 1
+        entry[1] += value
+        entry[2] += int(overlap)
+    return tuple((int(n), float(total), int(hits)) for n, total, hits in bins)
+
+
 def accuracy(predicted: list[Box], found: list[bool], truth: list[Box | None],
-             gaps_unannotated: bool = False) -> Accuracy:
-    """Score a run: predicted boxes and found flags per frame against the ground truth.
+             gaps_unannotated: bool = False,
+             confidence: list[float] | None = None) -> Accuracy:
+    """Score a run: predicted boxes, found flags (and confidences, for their reliability) per
+    frame against the ground truth.
 
     A frame without a ground-truth box means the target is absent, unless gaps_unannotated says
     the frame was simply not annotated: then it is left out of the lost-flag quality too.
@@ -121,6 +141,9 @@ def accuracy(predicted: list[Box], found: list[bool], truth: list[Box | None],
     missed = [t is None or iou(p, t) == 0.0 for p, _, t in judged]
     flagged = [not f for _, f, _ in judged]
     hits = sum(m and f for m, f in zip(missed, flagged))
+    reliability = () if confidence is None else reliability_bins(
+        [c for c, t in zip(confidence, truth) if t is not None or not gaps_unannotated],
+        [not m for m in missed])
     success = success_curve(overlaps)
     precision = precision_curve(errors)
     return Accuracy(
@@ -131,4 +154,5 @@ def accuracy(predicted: list[Box], found: list[bool], truth: list[Box | None],
         norm_precision=float(precision_curve(normalized, NORMALIZED_THRESHOLDS).mean()),
         lost_precision=_ratio(hits, sum(flagged)), lost_recall=_ratio(hits, sum(missed)),
         size_drift=size_drift([p for p, _ in scored], [t for _, t in scored], scored_frames),
-        success=tuple(float(v) for v in success), precision=tuple(float(v) for v in precision))
+        success=tuple(float(v) for v in success), precision=tuple(float(v) for v in precision),
+        reliability=reliability)

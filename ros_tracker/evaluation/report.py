@@ -226,6 +226,28 @@ def _reliability_section(benchmarks: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
+def _calibration_section(results: list[dict[str, Any]],
+                         absences: list[dict[str, Any]]) -> list[str]:
+    """How well each tracker's confidence predicts that its box overlaps the target."""
+    plain = {run_label(r): r['overall'].get('calibration', {}) for r in results}
+    on_absences = {run_label(r): r['overall'].get('calibration', {}) for r in absences}
+    rows = []
+    for label in dict.fromkeys([*plain, *on_absences]):
+        eval_split, generated = plain.get(label, {}), on_absences.get(label, {})
+        if eval_split.get('frames') or generated.get('frames'):
+            rows.append(f"| {label} | {_f(eval_split.get('ece'), 3)} | "
+                        f"{_f(generated.get('ece'), 3)} |")
+    if not rows:
+        return []
+    return ['', '## Confidence calibration', '',
+            "Expected calibration error of each frame's confidence as the probability that "
+            'the box overlaps the target (frames in ten bins of confidence; the frame-weighted '
+            'gap between mean confidence and the fraction of overlapping frames): 0 for a '
+            'confidence that means what it says. ATOM, CSRT, KCF and nano report the calibrated '
+            'probability of docs/confidence.md.', '',
+            '| tracker | ECE, eval split | ECE, absences |', '|---|---|---|', *rows]
+
+
 def markdown_report(results: list[dict[str, Any]],
                     node_benchmarks: list[dict[str, Any]] | None = None,
                     plots: dict[str, str] | None = None,
@@ -246,7 +268,8 @@ def markdown_report(results: list[dict[str, Any]],
              'protocol (re-initialized 5 frames after each loss of overlap, 10 burn-in frames '
              'not scored). `lost P/R/F1`: the not-found flag as a detector of frames where the '
              'box misses the target (IoU 0) or the target is absent.', '',
-             *_accuracy_table(results), *_absence_section(absences)]
+             *_accuracy_table(results), *_absence_section(absences),
+             *_calibration_section(results, absences)]
     plots = plots or {}
     if 'success' in plots:
         lines += ['', f"![success plot]({plots['success']}) "

@@ -45,6 +45,22 @@ def speed(frame_ms: list[float]) -> dict[str, float]:
             'p90_ms': float(np.percentile(frame_ms, 90))}
 
 
+def calibration_summary(reliabilities: list[tuple[tuple[int, float, int], ...]]
+                        ) -> dict[str, Any]:
+    """The confidence's reliability pooled over frames of all runs: per bin the frames, their
+    mean confidence and the fraction the box overlaps; ece, the expected calibration error (the
+    frame-weighted mean gap between the two; nan without confidences)."""
+    given = [r for r in reliabilities if r]
+    if not given:
+        return {'ece': float('nan'), 'frames': 0, 'bins': []}
+    pooled = np.sum(np.array(given, dtype=np.float64), axis=0)
+    frames = int(pooled[:, 0].sum())
+    bins = [{'frames': int(n), 'mean_confidence': total / n if n else float('nan'),
+             'overlap_rate': hits / n if n else float('nan')} for n, total, hits in pooled]
+    ece = float(np.abs(pooled[:, 1] - pooled[:, 2]).sum() / frames) if frames else float('nan')
+    return {'ece': ece, 'frames': frames, 'bins': bins}
+
+
 def _curve(accuracies: list[Accuracy], name: str) -> list[float]:
     return [float(v) for v in np.mean([getattr(a, name) for a in accuracies], axis=0)]
 
@@ -57,6 +73,7 @@ def scores(accuracies: list[Accuracy]) -> dict[str, Any]:
     precision = _mean([a.lost_precision for a in accuracies])
     recall = _mean([a.lost_recall for a in accuracies])
     result['lost'] = {'precision': precision, 'recall': recall, 'f1': f1_score(precision, recall)}
+    result['calibration'] = calibration_summary([a.reliability for a in accuracies])
     result['success_curve'] = _curve(accuracies, 'success')
     result['precision_curve'] = _curve(accuracies, 'precision')
     return result

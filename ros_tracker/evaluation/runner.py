@@ -19,7 +19,8 @@ from ros_tracker.tracker import Tracker
 @dataclass
 class SequenceRun:
     """One tracker on one sequence: its boxes, their accuracy and the time per frame (the init
-    frame's box is the ground truth and is not timed as a tracking frame)."""
+    frame's box is the ground truth and is not timed as a tracking frame), the confidence of
+    every frame (1 on the init frame) and its cues on every tracked frame (TrackResult.signals)."""
 
     sequence: str
     boxes: list[Box]
@@ -29,6 +30,8 @@ class SequenceRun:
     frame_ms: list[float]
     stage_ms: list[dict[str, float]] = field(default_factory=list)
     attributes: list[str] = field(default_factory=list)
+    signals: list[dict[str, float]] = field(default_factory=list)
+    confidence: list[float] = field(default_factory=list)
 
 
 def load_sequences(root: str | Path, names: list[str], layout: str = 'uniform') -> list[Sequence]:
@@ -60,7 +63,8 @@ def run_sequence(tracker: Tracker, sequence: Sequence, max_frames: int | None = 
     started = time.perf_counter()
     tracker.initialize(sequence.frame(first), sequence.boxes[first])
     init_ms = (time.perf_counter() - started) * 1e3
-    boxes, found, frame_ms, stages = [sequence.boxes[first]], [True], [], []
+    boxes, found, confidence = [sequence.boxes[first]], [True], [1.0]
+    frame_ms, stages, signals = [], [], []
     for index in range(first + 1, last):
         frame = sequence.frame(index)
         started = time.perf_counter()
@@ -68,11 +72,14 @@ def run_sequence(tracker: Tracker, sequence: Sequence, max_frames: int | None = 
         frame_ms.append((time.perf_counter() - started) * 1e3)
         boxes.append(result.box)
         found.append(result.found)
+        confidence.append(result.confidence)
         stages.append(dict(result.stage_ms))
+        signals.append(dict(result.signals))
         progress(1)
-    score = accuracy(boxes, found, sequence.boxes[first:last], sequence.gaps_unannotated)
+    score = accuracy(boxes, found, sequence.boxes[first:last], sequence.gaps_unannotated,
+                     confidence)
     return SequenceRun(sequence.name, boxes, found, score, init_ms, frame_ms, stages,
-                       list(sequence.attributes))
+                       list(sequence.attributes), signals, confidence)
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,10 @@ class CsrtParams:
         min_confidence: appearance agreement (normalized cross-correlation of the current box
             with the initial target, clipped to [0, 1]) under which the target counts as not
             found even when OpenCV reports it.
+        confidence_model / min_probability: the calibrated confidence
+            (ros_tracker.confidence): the logistic model's bias and one weight per signal,
+            fitted on the train split by ros-tracker fit-confidence, and the probability
+            under which the target counts as not found.
     """
 
     padding: float = 3.0
@@ -38,6 +42,8 @@ class CsrtParams:
     scale_step: float = 1.02
     appearance_size: int = 32
     min_confidence: float = 0.1
+    confidence_model: tuple = (-2.3483, 3.2474, 2.0363, 0.4697, 0.2846, 0.6307, -0.9385)
+    min_probability: float = 0.57
 
     def __post_init__(self) -> None:
         if self.padding <= 0.0 or self.template_size <= 0.0:
@@ -56,7 +62,7 @@ class KcfParams:
         interp_factor: model learning rate.
         sigma: Gaussian kernel bandwidth.
         output_sigma_factor: label width relative to the target size.
-        appearance_size / min_confidence: as for CSRT.
+        appearance_size / min_confidence / confidence_model / min_probability: as for CSRT.
     """
 
     detect_thresh: float = 0.5
@@ -65,6 +71,8 @@ class KcfParams:
     output_sigma_factor: float = 1.0 / 16.0
     appearance_size: int = 32
     min_confidence: float = 0.1
+    confidence_model: tuple = (-2.3434, 1.3046, 3.6013, 3.061, 0.9544, 0.0321, 0.7723)
+    min_probability: float = 0.491
 
     def __post_init__(self) -> None:
         check_confidence_settings(self.appearance_size, self.min_confidence)
@@ -78,11 +86,14 @@ class NanoParams:
         backbone: path of nanotrack_v2_backbone.onnx.
         neckhead: path of nanotrack_v2_head.onnx.
         min_confidence: tracking score under which the target counts as not found.
+        confidence_model / min_probability: as for CSRT.
     """
 
     backbone: str = ''
     neckhead: str = ''
     min_confidence: float = 0.5
+    confidence_model: tuple = (-5.3697, 5.0586, 0.3413, 3.2244, 0.977, -0.1152, -1.1458)
+    min_probability: float = 0.69
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.min_confidence <= 1.0:

@@ -11,15 +11,18 @@ SPECS: dict[str, TrackerSpec] = {
         description='OpenCV CSRT correlation filter: CPU only, no weights',
         params_type=CsrtParams,
         build=lambda params, options: CsrtTracker(params),
+        signals=(),
     ),
     'kcf': TrackerSpec(
         description='OpenCV KCF correlation filter: CPU only, no weights (a peer)',
         params_type=KcfParams,
         build=lambda params, options: KcfTracker(params),
+        signals=(),
     ),
     'nano': TrackerSpec(
         description='OpenCV TrackerNano (NanoTrack v2): CPU, needs its two ONNX models (a peer)',
         params_type=NanoParams,
         build=lambda params, options: NanoTracker(params),
+        signals=(),
     ),
 }

@@ -54,3 +54,11 @@ def test_distractors():
     # A clearly lower second peak above half the first: hard negative.
     weaker = localize(bump(150, 150) + bump(150, 40, 0.6), TARGET, params)
     assert weaker.flag is Flag.HARD_NEGATIVE
+
+
+def test_the_second_score_is_the_peak_outside_the_targets_neighbourhood():
+    params = AtomParams()
+    result = localize(bump(150, 150) + bump(150, 40, 0.6), TARGET, params)
+    assert result.score == pytest.approx(1.0, abs=1e-6)
+    assert result.second_score == pytest.approx(0.6, abs=1e-3)
+    assert localize(bump(150, 130, 0.2), TARGET, params).second_score == 0.0

@@ -121,3 +121,5 @@ def test_eval_with_absences_scores_the_lost_flag_and_the_report_shows_it(tmp_pat
     assert main(['report', str(out), '--out', str(docs)]) == 0
     report = (docs / 'benchmarks.md').read_text()
     assert '## Lost flag when the target leaves' in report and '| kcf | ' in report
+    ece = document['overall']['calibration']['ece']
+    assert 0.0 <= ece <= 1.0 and f'| kcf | n/a | {ece:.3f} |' in report

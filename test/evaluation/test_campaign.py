@@ -28,6 +28,7 @@ def test_outcomes_are_cached_and_reused(tmp_path):
     assert boxes(again) == boxes(first)
     assert [repr(o.run.accuracy) for o in again] == [repr(o.run.accuracy) for o in first]
     assert [o.reset for o in again] == [o.reset for o in first]
+    assert again[0].run.signals == first[0].run.signals and len(first[0].run.signals) == 15
     assert first[0].reset.scored_frames == 15 - 10  # 15 tracked frames, 10 of them burn-in
     fresh = evaluate(CSRT, data, tmp_path / 'cache', fresh=True, show_progress=False)
     assert [o.cached for o in fresh] == [False, False]
@@ -75,3 +76,15 @@ def test_worker_processes_give_the_serial_results(tmp_path):
     assert [o.run.sequence for o in parallel] == ['Synthetic/square', 'Synthetic/other']
     assert boxes(parallel) == boxes(serial)
     assert [o.reset for o in parallel] == [o.reset for o in serial]
+
+
+def test_a_new_calibration_rescores_the_cached_runs(tmp_path):
+    data = sequences(tmp_path / 'data')
+    first = evaluate(CSRT, data, tmp_path / 'cache', show_progress=False)
+    for threshold, flag in ((1.0, False), (0.0, True)):
+        changed = Evaluation('csrt', {**CSRT.config, 'min_probability': threshold},
+                             CSRT.options)
+        again = evaluate(changed, data, tmp_path / 'cache', show_progress=False)
+        assert [o.cached for o in again] == [True, True]
+        assert boxes(again) == boxes(first)
+        assert again[0].run.found == [True] + [flag] * 15
