@@ -90,8 +90,7 @@ for model in "${@:-atom dense_re3 atom_backbone}"; do
           --steps 800 --log-every 10 --val-every 100 --checkpoint-every 50 \
           --set batch_size=16 --set proposals=32 --set val_samples=128 \
           --set still_probability=0.5 --set cutout_probability=0.5 \
-          --set steps_per_epoch=100 --set lr_decay_epochs=4 --set weight_decay=1e-4 \
-          --set adapt_batch_norm=false ;;
+          --set steps_per_epoch=100 --set lr_decay_epochs=4 --set weight_decay=1e-4 ;;
       re3_tower)
         [ -d "$images" ] || { echo "no $images: apt install opencv-doc" >&2; exit 2; }
         run re3_tower 'Re3 conv tower distilled from NanoTrack v2, CPU, shared train split' \

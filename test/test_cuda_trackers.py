@@ -5,6 +5,7 @@ import pytest
 import torch
 
 from ros_tracker.boxes import iou
+from ros_tracker.confidence import CalibratedTracker
 from ros_tracker.registry import build_tracker, BuildOptions
 from scenes import scene
 
@@ -25,7 +26,8 @@ def boxes(name: str, device: str, half: bool = False) -> tuple[list, object]:
 def test_the_network_runs_on_the_gpu_and_float32_agrees_with_the_cpu(name):
     on_gpu, tracker = boxes(name, 'cuda')
     assert tracker.device == 'cuda:0'
-    assert all(p.device.type == 'cuda' for p in tracker.net.parameters())
+    network = (tracker.tracker if isinstance(tracker, CalibratedTracker) else tracker).net
+    assert all(p.device.type == 'cuda' for p in network.parameters())
     on_cpu, _ = boxes(name, 'cpu')
     # Same weights, same frames: only the kernels' summation order differs.
     assert min(iou(a, b) for a, b in zip(on_gpu, on_cpu)) > 0.95

@@ -27,9 +27,9 @@ def test_atom_tracks_with_the_shipped_weights_unless_told_otherwise():
     shipped = load_atom_net(ATOM.path).state_dict()
     key = 'bb_regressor.iou_predictor.weight'
     default = build_tracker('atom', {}, BuildOptions(device='cpu'))
-    assert torch.equal(default.net.state_dict()[key], shipped[key])
+    assert torch.equal(default.tracker.net.state_dict()[key], shipped[key])
     untrained = build_tracker('atom', {}, BuildOptions(device='cpu', weights=UNTRAINED))
-    assert not torch.equal(untrained.net.state_dict()[key], shipped[key])
+    assert not torch.equal(untrained.tracker.net.state_dict()[key], shipped[key])
 
 
 def test_weights_are_resolved_hashed_and_named(tmp_path):
@@ -80,16 +80,16 @@ def test_a_missing_shipped_file_says_what_to_do(tmp_path, monkeypatch):
 
 def test_mode_auto_follows_the_mode_the_file_records_not_its_path(tmp_path):
     shipped = build_tracker('atom', {'mode': 'auto'}, BuildOptions(device='cpu'))
-    assert shipped.params.mode == 'scale_filter'
+    assert shipped.tracker.params.mode == 'scale_filter'
     untrained = build_tracker('atom', {}, BuildOptions(device='cpu', weights=UNTRAINED))
-    assert untrained.params.mode == 'full'
+    assert untrained.tracker.params.mode == 'full'
     copy = tmp_path / 'copy.pt'
     shutil.copyfile(ATOM.path, copy)
     assert build_tracker('atom', {}, BuildOptions(
-        device='cpu', weights=resolve_weights('atom', copy))).params.mode == 'scale_filter'
+        device='cpu', weights=resolve_weights('atom', copy))).tracker.params.mode == 'scale_filter'
     unmarked = tmp_path / 'unmarked.pt'
     save_weights(unmarked, read_state_dict(ATOM.path), FORMAT)
     assert build_tracker('atom', {}, BuildOptions(
-        device='cpu', weights=resolve_weights('atom', unmarked))).params.mode == 'full'
+        device='cpu', weights=resolve_weights('atom', unmarked))).tracker.params.mode == 'full'
     chosen = build_tracker('atom', {'mode': 'full'}, BuildOptions(device='cpu'))
-    assert chosen.params.mode == 'full'
+    assert chosen.tracker.params.mode == 'full'

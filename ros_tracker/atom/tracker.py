@@ -188,7 +188,7 @@ class AtomTracker(Tracker):
         timer.lap('refinement')
         confidence = 0.0 if iou is None else min(max((iou + 1.0) / 2.0, 0.0), 1.0)
         return TrackResult(geometry.to_box(target.position, target.size), confidence,
-                           iou is not None, timer.stages)
+                           iou is not None, timer.stages, {'second_peak': 0.0, 'uncertain': 0.0})
 
     def _learn(self, projected: Tensor, sample_position: Tensor, scale: float,
                flag: Flag) -> None:

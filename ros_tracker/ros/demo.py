@@ -14,6 +14,11 @@ from ros_tracker.ros.launch_config import autostarted_node_command, console_scri
 from ros_tracker.share import share_directory
 
 CAMERA_TOPIC = '/camera/image'
+#: How long the recorder goes on without a message before it stops by itself: longer than a
+#: tracker's first initialization on a slow CPU, during which the node publishes nothing.
+RECORDER_IDLE_S = 60.0
+#: How long, after the video's last frame, the results still on their way get to arrive.
+DRAIN_S = 3.0
 
 
 def run_demo(tracker: str, video: str, output_dir: str, rate_hz: float, device: str = '',
@@ -29,18 +34,27 @@ def run_demo(tracker: str, video: str, output_dir: str, rate_hz: float, device: 
         player += ['-p', f'init_frame:={init_frame}']
     recorder = [console_script('tracking_recorder'), '--ros-args',
                 '-p', f'output_dir:={output_dir}',
-                '-p', f'fps:={rate_hz}', '-r', f'debug_image:=/{NODE_NAME}/debug_image',
+                '-p', f'fps:={rate_hz}', '-p', f'idle_timeout_s:={RECORDER_IDLE_S}',
+                '-r', f'debug_image:=/{NODE_NAME}/debug_image',
                 '-r', f'detections:=/{NODE_NAME}/detections']
     node_process = subprocess.Popen(node)
     recorder_process = subprocess.Popen(recorder)
     try:
         player_status = subprocess.call(player)
-        recorder_status = recorder_process.wait(timeout=120)
+        try:
+            recorder_status = recorder_process.wait(timeout=DRAIN_S)
+        except subprocess.TimeoutExpired:
+            recorder_process.send_signal(signal.SIGINT)  # it closes its files and exits 0
+            recorder_status = recorder_process.wait(timeout=30)
     finally:
         for process in (recorder_process, node_process):
             if process.poll() is None:
                 process.send_signal(signal.SIGINT)
-                process.wait(timeout=30)
+                try:
+                    process.wait(timeout=30)
+                except subprocess.TimeoutExpired:  # never leave a process behind
+                    process.kill()
+                    process.wait()
     video_path = Path(output_dir) / 'tracking.avi'
     sheet = contact_sheet(str(video_path))
     if sheet is not None:

@@ -115,8 +115,9 @@ def test_auto_precision_is_bfloat16_for_the_backbone_where_the_cpu_has_it(native
             seen.setdefault(name, output.dtype)
         return hook
 
-    tracker.net.feature_extractor.layer1.register_forward_hook(record('backbone'))
-    tracker.net.bb_regressor.conv3_1t.register_forward_hook(record('iou_net'))
+    net = tracker.tracker.net  # inside the calibrated confidence
+    net.feature_extractor.layer1.register_forward_hook(record('backbone'))
+    net.bb_regressor.conv3_1t.register_forward_hook(record('iou_net'))
     run(tracker, steps=1)
     assert seen == {'backbone': torch.bfloat16 if native else torch.float32,
                     'iou_net': torch.float32}
