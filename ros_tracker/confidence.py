@@ -31,19 +31,26 @@ PATCH_SIZE = 32
 
 @dataclass(frozen=True)
 class Calibration:
-    """P(overlap) = 1 / (1 + exp(-(bias + sum of weights[i] * signals[names[i]])))."""
+    """P(overlap) = 1 / (1 + exp(-(bias + sum of weights[i] * signals[names[i]]))); the target
+    counts as found where it reaches min_probability."""
 
     names: tuple[str, ...]
     bias: float
     weights: tuple[float, ...]
+    min_probability: float = 0.5
 
     @classmethod
-    def from_model(cls, names: Sequence[str], model: Sequence[float]) -> Calibration:
-        """The calibration stored as a parameter: the bias followed by one weight per name."""
+    def from_model(cls, names: Sequence[str], model: Sequence[float],
+                   min_probability: float = 0.5) -> Calibration:
+        """The calibration stored as parameters: confidence_model (the bias followed by one
+        weight per name) and min_probability."""
         if len(model) != len(names) + 1:
             raise ValueError(f'confidence_model needs {len(names) + 1} numbers (the bias, then '
                              f'one weight per signal: {", ".join(names)}), got {len(model)}')
-        return cls(tuple(names), float(model[0]), tuple(float(w) for w in model[1:]))
+        if not 0.0 <= min_probability <= 1.0:
+            raise ValueError(f'min_probability must lie in [0, 1], got {min_probability}')
+        return cls(tuple(names), float(model[0]), tuple(float(w) for w in model[1:]),
+                   min_probability)
 
     @property
     def model(self) -> tuple[float, ...]:
@@ -52,6 +59,11 @@ class Calibration:
     def probability(self, signals: Mapping[str, float]) -> float:
         z = self.bias + sum(w * signals[name] for name, w in zip(self.names, self.weights))
         return 1.0 / (1.0 + math.exp(-min(max(z, -50.0), 50.0)))
+
+    def verdict(self, signals: Mapping[str, float]) -> tuple[float, bool]:
+        """The probability of signals and whether the target counts as found."""
+        probability = self.probability(signals)
+        return probability, probability >= self.min_probability
 
 
 def box_dynamics(previous: Box, box: Box) -> dict[str, float]:
@@ -68,15 +80,15 @@ class CalibratedTracker(Tracker):
     probability >= min_probability; its boxes are untouched. The cues measured on every frame
     are in the result's signals."""
 
-    def __init__(self, tracker: Tracker, calibration: Calibration,
-                 min_probability: float) -> None:
-        if not 0.0 <= min_probability <= 1.0:
-            raise ValueError(f'min_probability must lie in [0, 1], got {min_probability}')
+    def __init__(self, tracker: Tracker, calibration: Calibration) -> None:
         self.tracker, self.calibration = tracker, calibration
-        self.min_probability = min_probability
         self.device = tracker.device
         self._first: np.ndarray | None = None
         self._previous: tuple[np.ndarray, Box] | None = None
+
+    @property
+    def min_probability(self) -> float:
+        return self.calibration.min_probability
 
     def initialize(self, frame: np.ndarray, box: Box) -> None:
         self.tracker.initialize(frame, box)
@@ -94,9 +106,8 @@ class CalibratedTracker(Tracker):
                    'previous_agreement': agreement(patch, previous_patch),
                    **box_dynamics(previous_box, result.box), **result.signals}
         self._previous = (patch, result.box)
-        probability = self.calibration.probability(signals)
-        return replace(result, confidence=probability,
-                       found=probability >= self.min_probability, signals=signals)
+        probability, found = self.calibration.verdict(signals)
+        return replace(result, confidence=probability, found=found, signals=signals)
 
 
 def fit_logistic(features: np.ndarray, labels: np.ndarray,

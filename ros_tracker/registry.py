@@ -73,12 +73,14 @@ def build_tracker(name: str, config: Mapping[str, Any] | None = None,
     tracker = entry.build(params, options)
     if entry.signals is None:
         return tracker
-    return CalibratedTracker(tracker, calibration(name, params), params.min_probability)
+    return CalibratedTracker(tracker, calibration(name, params))
 
 
 def calibration(name: str, params: Any) -> Calibration:
-    """The calibration that tracker name's parameters hold (its confidence_model)."""
-    return Calibration.from_model(signal_names(name), params.confidence_model)
+    """The calibration that tracker name's parameters hold (confidence_model and
+    min_probability)."""
+    return Calibration.from_model(signal_names(name), params.confidence_model,
+                                  params.min_probability)
 
 
 def signal_names(name: str) -> tuple[str, ...]:

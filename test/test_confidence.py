@@ -52,8 +52,8 @@ def test_the_threshold_maximizes_the_f1_of_the_not_found_flag():
 
 def test_a_calibrated_tracker_reports_the_probability_of_its_cues():
     model = (-2.0, 0.5, 0.25, 6.0, 0.0, -3.0, -4.0)
-    calibration = Calibration.from_model(COMMON_SIGNALS, model)
-    tracker = CalibratedTracker(StaticBoxTracker(StaticParams()), calibration, 0.99)
+    calibration = Calibration.from_model(COMMON_SIGNALS, model, 0.99)
+    tracker = CalibratedTracker(StaticBoxTracker(StaticParams()), calibration)
     frame, box = scene(100, 100)
     tracker.initialize(frame, box)
     same = tracker.track(frame)

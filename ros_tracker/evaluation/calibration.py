@@ -9,9 +9,9 @@ from typing import Sequence as Sequence_
 
 import numpy as np
 
-from ros_tracker.boxes import iou
 from ros_tracker.confidence import best_threshold, fit_logistic
 from ros_tracker.datasets.sequence import Sequence
+from ros_tracker.evaluation.metrics import overlaps_target
 from ros_tracker.evaluation.results import f1_score
 from ros_tracker.evaluation.runner import frame_range, SequenceRun
 
@@ -27,7 +27,7 @@ def labelled_frames(sequence: Sequence, run: SequenceRun) -> tuple[list[dict[str
         if truth is None and sequence.gaps_unannotated:
             continue
         signals.append(cues)
-        overlaps.append(truth is not None and iou(run.boxes[1 + offset], truth) > 0.0)
+        overlaps.append(overlaps_target(run.boxes[1 + offset], truth))
     return signals, overlaps
 
 

@@ -65,13 +65,7 @@ def rescoring(tracker: str, config: dict[str, Any]) -> Rescoring | None:
     calibration; None for a tracker without one."""
     if spec(tracker).signals is None:
         return None
-    params = params_from_dict(spec(tracker).params_type, config)
-    model = calibration(tracker, params)
-
-    def rescore(signals: dict[str, float]) -> tuple[float, bool]:
-        probability = model.probability(signals)
-        return probability, probability >= params.min_probability
-    return rescore
+    return calibration(tracker, params_from_dict(spec(tracker).params_type, config)).verdict
 
 
 def _truth_digest(sequence: Sequence) -> str:

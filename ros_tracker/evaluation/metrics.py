@@ -104,6 +104,12 @@ def size_drift(predicted: list[Box], truth: list[Box], frames: list[int]) -> flo
     return float(math.exp(slope) - 1.0)
 
 
+def overlaps_target(predicted: Box, truth: Box | None) -> bool:
+    """Whether the box overlaps the target at all (never where the target is absent): what
+    the lost flag is judged against."""
+    return truth is not None and iou(predicted, truth) > 0.0
+
+
 def _ratio(numerator: int, denominator: int) -> float:
     return numerator / denominator if denominator else float('nan')
 
@@ -138,7 +144,7 @@ def accuracy(predicted: list[Box], found: list[bool], truth: list[Box | None],
     normalized = np.array([normalized_centre_error(p, t) for p, t in scored])
     judged = [(p, f, t) for p, f, t in zip(predicted, found, truth)
               if t is not None or not gaps_unannotated]
-    missed = [t is None or iou(p, t) == 0.0 for p, _, t in judged]
+    missed = [not overlaps_target(p, t) for p, _, t in judged]
     flagged = [not f for _, f, _ in judged]
     hits = sum(m and f for m, f in zip(missed, flagged))
     reliability = () if confidence is None else reliability_bins(
