@@ -148,9 +148,10 @@ class Client:
         self.init_pub.publish(make_detection(header, box, track_id, label))
 
     def call(self, client, request, repeatable: bool = False):
-        """The service's answer to request. A repeatable request (one that changes nothing,
-        such as a state query) is sent again every RESEND_S until answered: right after
-        discovery DDS can lose a first request, as it can a first sample."""
+        """The service's answer to request. A repeatable request (one whose repetition
+        changes nothing: a state query, a reset, setting a value) is sent again every RESEND_S
+        until answered: right after discovery DDS can lose a first request, as it can a
+        first sample."""
         futures = [client.call_async(request)]
         resend_at = time.monotonic() + RESEND_S
 

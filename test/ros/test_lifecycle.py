@@ -11,17 +11,22 @@ from scenes import scene
 
 PARAMETERS = {'tracker': 'csrt', 'image_reliability': 'reliable', 'warning_period_s': 0.0}
 STAMPS = itertools.count(2_000_000_000_000, 33_000_000)
+NO_SUCH = 'no_such_transition'  # refused without a state change, so a probe may be resent
 
 
 class Lifecycle:
     """The node's lifecycle services, as `ros2 lifecycle` uses them."""
 
     def __init__(self, client: Client, name: str) -> None:
+        """Wait until change_state answers: a transition is sent once, and DDS can lose a
+        first request right after discovery, so a request naming no transition goes first."""
         self.client = client
         self.change = client.node.create_client(ChangeState, f'/{name}/change_state')
         self.get = client.node.create_client(GetState, f'/{name}/get_state')
         client.wait_until(lambda: self.change.service_is_ready() and self.get.service_is_ready(),
                           'the lifecycle services')
+        probe = ChangeState.Request(transition=Transition(label=NO_SUCH))
+        assert not self.client.call(self.change, probe, repeatable=True).success
 
     def state(self) -> int:
         return self.client.call(self.get, GetState.Request(), repeatable=True).current_state.id

@@ -52,7 +52,7 @@ def node(ros, tmp_path_factory):
 def client(node):
     """The client, with the node's target reset before the test."""
     process, client = node
-    assert client.call(client.reset_client, Trigger.Request()).success
+    assert client.call(client.reset_client, Trigger.Request(), repeatable=True).success
     return client
 
 
@@ -197,7 +197,7 @@ def test_a_detector_array_starts_a_track_on_the_chosen_detection(node, client):
     client.wait_until(service.service_is_ready, 'the parameter service')
     request = SetParameters.Request(parameters=[
         Parameter('detector_class_id', value='square').to_parameter_msg()])
-    assert client.call(service, request).results[0].successful
+    assert client.call(service, request, repeatable=True).results[0].successful
     stamp = next(STAMPS)
     frame, box = scene(40, 100)
     client.send(frame, stamp)
@@ -345,7 +345,7 @@ def test_runtime_parameter_changes_are_validated(client):
     def set_parameter(name, value):
         message = Parameter(name, value=value).to_parameter_msg()
         request = SetParameters.Request(parameters=[message])
-        return client.call(service, request).results[0]
+        return client.call(service, request, repeatable=True).results[0]
 
     rejected = set_parameter('lost_after_frames', 0)
     assert not rejected.successful
