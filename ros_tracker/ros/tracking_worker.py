@@ -94,10 +94,12 @@ class TrackingWorker:
         self._thread.start()
 
     def stop(self) -> None:
-        """Stop after the step in progress (which still publishes)."""
+        """Stop after the step in progress (which still publishes). A worker whose thread has
+        not started (Ctrl-C during activation) only stops it from ever working."""
         self._stop.set()
         self._wake.set()
-        self._thread.join()
+        if self._thread.is_alive():
+            self._thread.join()
 
     def wake(self) -> None:
         self._wake.set()
