@@ -52,6 +52,9 @@ class Re3Recipe:
             min_lr (1: plateaus leave it alone).
         conv_lr_scale: the conv tower's learning rate relative to the rest.
         weight_decay: Adam's L2 penalty.
+        prediction_probability: the prediction-crop probability at the start (the official
+            TensorFlow training crops at the network's own output with 0.8 from the first
+            step; the paper's curriculum starts at 0 and raises it per plateau).
         prediction_step: rise of the prediction-crop probability per plateau.
         max_prediction_probability: its upper limit.
         prediction_after_max_unrolls: raise it only once max_unrolls is reached.
@@ -71,6 +74,9 @@ class Re3Recipe:
         batch_norm_min_batch: batches smaller than this leave fc6's batch norm in inference
             mode (its running statistics frozen): normalized over two samples, every output is
             +-1 whatever the input.
+        freeze_tower: the conv tower keeps its starting weights and no gradient flows
+            through it (a pretrained or distilled tower; on a CPU it is two thirds of a step's
+            cost, and fc6, the LSTMs and the head are what learns to track).
         grad_clip: largest global L2 norm of a step's gradients (0: no clipping). The official
             Re3 code does not clip; the LSTMs unrolled over up to 32 steps can blow a step up,
             and a clipped step at most moves the weights as far as a step of that norm.
@@ -87,6 +93,7 @@ class Re3Recipe:
     min_lr: float = 1e-6
     conv_lr_scale: float = 1.0
     weight_decay: float = 0.0
+    prediction_probability: float = 0.0
     prediction_step: float = 0.25
     max_prediction_probability: float = 0.75
     prediction_after_max_unrolls: bool = False
@@ -99,6 +106,7 @@ class Re3Recipe:
     start_at_previous_box: bool = False
     batch_norm_min_batch: int = 8
     grad_clip: float = 10.0
+    freeze_tower: bool = False
 
 
 def paper_recipe(variant: str) -> Re3Recipe:
@@ -171,13 +179,15 @@ class Re3Training(TrainingTask):
             unit = Box(0.0, 0.0, 1.0, 1.0)
             centred = encode(unit, crop_window(unit, augmentation.crop_pad))
             self.model.start_at(torch.from_numpy(centred))
+        self.model.tower.requires_grad_(not recipe.freeze_tower)
         self.model.to(dist.device)
         self.unrolled = dist.wrap(UnrolledRe3(self.model, augmentation))
         tower_parameters = list(self.model.tower.parameters())
         rest = [p for n, p in self.model.named_parameters() if not n.startswith('tower.')]
-        self.optimizer = torch.optim.Adam(
-            [{'params': tower_parameters, 'lr_scale': recipe.conv_lr_scale},
-             {'params': rest, 'lr_scale': 1.0}], lr=recipe.lr, weight_decay=recipe.weight_decay)
+        groups = [{'params': rest, 'lr_scale': 1.0}]
+        if not recipe.freeze_tower:
+            groups.insert(0, {'params': tower_parameters, 'lr_scale': recipe.conv_lr_scale})
+        self.optimizer = torch.optim.Adam(groups, lr=recipe.lr, weight_decay=recipe.weight_decay)
         self.amp = settings.amp and dist.device.type == 'cuda'
         self.scaler = torch.amp.GradScaler('cuda', enabled=self.amp)
         self.grad_clip = recipe.grad_clip
@@ -195,7 +205,8 @@ class Re3Training(TrainingTask):
         steps = self.plateaus - doublings if r.prediction_after_max_unrolls else self.plateaus
         batch_size = max(r.batch_size >> done, min(r.min_batch_size, r.batch_size))
         return (r.unrolls * 2 ** done, batch_size,
-                min(max(steps, 0) * r.prediction_step, r.max_prediction_probability))
+                min(r.prediction_probability + max(steps, 0) * r.prediction_step,
+                    max(r.max_prediction_probability, r.prediction_probability)))
 
     def learning_rate_at(self, step: int) -> float:
         r = self.recipe
@@ -229,7 +240,7 @@ class Re3Training(TrainingTask):
         return self._batch_samples
 
     def learning_rate(self) -> float:
-        return self.optimizer.param_groups[1]['lr']
+        return self.optimizer.param_groups[-1]['lr']
 
     def validate(self) -> dict[str, float]:
         data = self.validation or self.data

@@ -80,6 +80,34 @@ def test_curriculum_stages_follow_the_paper(variant, stages, tiny_training_data)
     assert seen == stages
 
 
+def test_prediction_crops_can_start_above_zero_as_in_the_official_training(tiny_training_data):
+    recipe = replace(paper_recipe('re3'), prediction_probability=0.5)
+    task = Re3Training('re3', tiny_training_data, None, recipe, Re3Augmentation(),
+                       RunSettings(steps=1), Distributed('cpu'))
+    seen = []
+    for _ in range(3):
+        seen.append(task.stage()[2])
+        task.plateaus += 1
+    assert seen == [0.5, 0.75, 0.75]  # + 0.25 a plateau, up to the cap
+    high = replace(recipe, prediction_probability=0.8)
+    task = Re3Training('re3', tiny_training_data, None, high, Re3Augmentation(),
+                       RunSettings(steps=1), Distributed('cpu'))
+    assert task.stage()[2] == 0.8  # a start above the cap is kept, never lowered
+
+
+def test_a_frozen_tower_keeps_its_weights_while_the_rest_learns(tiny_training_data):
+    recipe = replace(paper_recipe('dense_re3'), batch_size=2, lr=1e-3, freeze_tower=True)
+    task = Re3Training('dense_re3', tiny_training_data, None, recipe, Re3Augmentation(),
+                       RunSettings(steps=1, workers=0), Distributed('cpu'))
+    tower = {k: v.clone() for k, v in task.model.tower.state_dict().items()}
+    fc6 = task.model.fc6.weight.detach().clone()
+    train_step(task, 0, next(task.batches(0, 1)))
+    assert all(torch.equal(v, task.model.tower.state_dict()[k]) for k, v in tower.items())
+    assert all(p.grad is None for p in task.model.tower.parameters())
+    assert not torch.equal(fc6, task.model.fc6.weight)
+    assert [g['lr_scale'] for g in task.optimizer.param_groups] == [1.0]
+
+
 def test_learning_rate_schedules_follow_the_paper(tiny_training_data):
     plain = Re3Training('re3', tiny_training_data, None, paper_recipe('re3'), Re3Augmentation(),
                         RunSettings(steps=1), Distributed('cpu'))
