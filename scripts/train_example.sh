@@ -17,7 +17,10 @@
 #   scripts/train_example.sh re3_tower   the Re3 family's conv tower distilled from NanoTrack v2
 #   scripts/train_example.sh dense_re3_distilled  DenseRe3's short curriculum from that tower,
 #                                        starting at the stay-where-you-started tracker
+#   scripts/train_example.sh dense_re3_frozen  DenseRe3 on that tower, frozen, with crops at
+#                                        its own predictions from the first step (docs/training.md)
 #   scripts/train_example.sh             atom, dense_re3 and atom_backbone
+# TOWER_STEPS sets re3_tower's steps (2,400 by default).
 # A run resumes from docs/training/<run>-cpu/last.pt when interrupted; FRESH=1 starts over.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -96,15 +99,25 @@ for model in "${@:-atom dense_re3 atom_backbone}"; do
         run re3_tower 'Re3 conv tower distilled from NanoTrack v2, CPU, shared train split' \
           --teacher "${SHARED:-../shared}/peers/nanotrack/nanotrack_v2_backbone.onnx" \
           --data "images:$images" \
-          --steps 2400 --log-every 20 --val-every 200 --checkpoint-every 200 ;;
+          --steps "${TOWER_STEPS:-2400}" --log-every 20 --val-every 200 --checkpoint-every 200 ;;
       dense_re3_distilled)
         tower=docs/training/re3_tower-cpu/weights.pt
         [ -f "$tower" ] || "$0" re3_tower
         run_as dense_re3_distilled dense_re3 'DenseRe3 on the distilled tower, CPU, shared train split' \
           "${re3_options[@]}" --backbone "$tower" --set conv_lr_scale=0.1 \
           --set start_at_previous_box=true ;;
+      dense_re3_frozen)
+        tower=docs/training/re3_tower-cpu/weights.pt
+        [ -f "$tower" ] || "$0" re3_tower
+        run_as dense_re3_frozen dense_re3 'DenseRe3 on the frozen distilled tower, CPU, shared train split' \
+          --data "images:$images" --backbone "$tower" \
+          --steps 400 --log-every 5 --val-every 25 --checkpoint-every 25 \
+          --set batch_size=8 --set min_batch_size=8 --set lr=1e-4 --set max_unrolls=4 \
+          --set freeze_tower=true --set start_at_previous_box=true \
+          --set prediction_probability=0.5 --set patience=2 --set min_stage_steps=150 \
+          --set val_samples=16 --set val_sequences=2 ;;
       *) echo "unknown run $name (atom, dense_re3, re3, atom_backbone, atom_distilled, atom_pooled," \
-              "re3_tower or dense_re3_distilled)" >&2
+              "re3_tower, dense_re3_distilled or dense_re3_frozen)" >&2
          exit 2 ;;
     esac
   done
